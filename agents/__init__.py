@@ -1,0 +1,1 @@
+"""MatrixGuard agents: each a Kafka-free core plus a thin Faust module."""

@@ -1,0 +1,1 @@
+"""ingest: validate crawl pages, enrich them from the registry, fan out canonical events."""

@@ -1,0 +1,1 @@
+"""MatrixGuard wiring and I/O: settings, broker, warehouse, registry, crawlers, CLI."""

@@ -1,0 +1,97 @@
+"""The Faust app factory: one app, every agent, and the worker's local HTTP views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import faust
+import orjson
+from faust.web import Request, Response, View
+
+from agents.ingest import agent as ingest_agent
+from agents.sink import agent as sink_agent
+from pipeline.registry.cache import RegistryCache
+from pipeline.settings import Settings
+from pipeline.stats import PipelineStats
+from pipeline.warehouse.client import WarehouseError
+from pipeline.warehouse.store import Warehouse
+
+
+@dataclass
+class Pipeline:
+    """A Faust app with its collaborators."""
+
+    app: faust.App
+    warehouse: Warehouse
+    registry: RegistryCache
+    stats: PipelineStats
+    bootstrap: str
+    request_stop: Callable[[], None] = field(default=lambda: None)
+
+
+def create_app(
+    settings: Settings, bootstrap: str, warehouse: Warehouse, *, web_port: int,
+) -> Pipeline:
+    """Build the app: ingest, registry follower, sinks, and ``/stats`` + ``/sql`` views."""
+    app = faust.App(
+        settings.app_id,
+        broker=f"kafka://{bootstrap}",
+        store="memory://",
+        key_serializer="raw",
+        value_serializer="raw",
+        topic_replication_factor=1,
+        topic_partitions=4,
+        consumer_auto_offset_reset="earliest",
+        broker_commit_interval=1.0,
+        web_enabled=True,
+        web_bind="127.0.0.1",
+        web_port=web_port,
+        web_in_thread=False,
+        producer_linger_ms=5,
+        producer_max_batch_size=1_048_576,
+        producer_max_request_size=4_194_304,
+        consumer_max_fetch_size=4_194_304,
+        stream_buffer_maxsize=8192,
+        # A joining member waits about half a session timeout for the group to settle, and a
+        # crashed worker's partitions are reassigned after one: keep it short.
+        broker_session_timeout=settings.broker_session_timeout_s,
+        broker_heartbeat_interval=settings.broker_session_timeout_s / 6,
+        broker_rebalance_timeout=settings.broker_session_timeout_s,
+    )
+    stats = PipelineStats()
+    registry = RegistryCache()
+    pipeline = Pipeline(app, warehouse, registry, stats, bootstrap)
+
+    @app.task  # type: ignore[untyped-decorator]
+    async def load_registry() -> None:
+        await registry.load(bootstrap)
+
+    ingest_agent.register(app, registry, stats)
+    sink_agent.register(
+        app, warehouse, stats, batch_max=settings.sink_batch_max,
+        within_s=settings.sink_batch_within_s, retry_max_wait_s=settings.sink_retry_max_wait_s,
+    )
+
+    @app.page("/stats/")
+    class StatsView(View):
+        async def get(self, request: Request) -> Response:
+            return self.json(stats.snapshot())
+
+    @app.page("/sql/")
+    class SqlView(View):
+        """Read-only SQL for ``matrixguard sql`` while this worker owns the chDB directory."""
+
+        async def post(self, request: Request) -> Response:
+            body = orjson.loads(await request.read())
+            try:
+                rows = await warehouse.aquery(str(body["query"]), readonly=True)
+            except WarehouseError as exc:
+                return self.json({"error": str(exc)}, status=400)
+            return self.bytes(
+                orjson.dumps({"columns": rows.columns, "rows": rows.rows},
+                             default=str, option=orjson.OPT_PASSTHROUGH_DATETIME),
+                content_type="application/json",
+            )
+
+    return pipeline

@@ -1,0 +1,392 @@
+"""The ``matrixguard`` command line. Errors are one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import signal
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import httpx
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from pipeline import logs
+from pipeline.settings import Settings
+
+app = typer.Typer(
+    add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+    help="MatrixGuard: real-time risk monitor for a bank's new-media account matrix.",
+)
+crawl_app = typer.Typer(no_args_is_help=True, help="Publish crawl pages on the raw topic.")
+registry_app = typer.Typer(no_args_is_help=True, help="The account registry (花名册).")
+schemas_app = typer.Typer(no_args_is_help=True, help="Event contracts.")
+app.add_typer(crawl_app, name="crawl")
+app.add_typer(registry_app, name="registry")
+app.add_typer(schemas_app, name="schemas")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+DataDir = Annotated[Path | None, typer.Option(help="Embedded state directory [default: var]")]
+BrokerUrl = Annotated[str | None, typer.Option(help="kafka://host:port (default: settings)")]
+WarehouseUrl = Annotated[
+    str | None, typer.Option(help="chdb:///path or http(s)://user:pass@host:8123/db")]
+
+
+class CliError(Exception):
+    """An error whose message is meant for the user as is."""
+
+
+def _settings(**overrides: Any) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    settings = Settings(**values)
+    logs.configure(settings.log_format, settings.log_level)
+    return settings
+
+
+def _bootstrap(settings: Settings) -> str:
+    from pipeline.broker import bootstrap_servers
+
+    if not settings.broker_url:
+        raise CliError("no broker: set MATRIXGUARD_BROKER_URL or pass --broker-url "
+                       "(only `matrixguard run` starts an embedded broker)")
+    return bootstrap_servers(settings.broker_url)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run ``fn``; turn any failure into one line on stderr and exit code 1."""
+    from clickhouse_connect.driver.exceptions import ClickHouseError
+    from kafka.errors import KafkaError
+
+    from pipeline.broker import BrokerError
+    from pipeline.registry.roster import RosterError
+    from pipeline.warehouse.client import WarehouseError
+    from pipeline.warehouse.migrations import MigrationError
+    from pipeline.worker import WorkerBusyError
+
+    known = (CliError, BrokerError, RosterError, WarehouseError, MigrationError, WorkerBusyError,
+             ClickHouseError, KafkaError, OSError)
+    try:
+        return fn()
+    except known as exc:
+        err.print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
+    except Exception as exc:
+        if os.environ.get("MATRIXGUARD_DEBUG"):
+            raise
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {_one_line(exc)} "
+                  "(set MATRIXGUARD_DEBUG=1 for the traceback)", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+def _one_line(exc: BaseException) -> str:
+    from pipeline.warehouse.client import redact_url
+
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    for word in text.split():
+        if "://" in word and "@" in word:
+            text = text.replace(word, redact_url(word))
+    return text[:600]
+
+
+@app.command()
+def run(
+    events: Annotated[int | None, typer.Option(help="Stop after publishing N events")] = None,
+    duration: Annotated[float | None, typer.Option(help="Stop publishing after S seconds")] = None,
+    rate: Annotated[float | None, typer.Option(help="Events per second (default: max)")] = None,
+    seed: Annotated[int, typer.Option(help="Simulator seed")] = 7,
+    backfill_days: Annotated[int, typer.Option(help="Generate D days of history first")] = 0,
+    malformed_share: Annotated[float, typer.Option(help="Share of malformed events")] = 0.01,
+    data_dir: DataDir = None,
+    roster: Annotated[Path | None, typer.Option(help="Roster imported on first run")] = None,
+) -> None:
+    """Run broker + migrations + worker + simulator, embedded, until done or Ctrl-C."""
+    from pipeline.runner import RunOptions, run_embedded, summary_table
+
+    settings = _settings(data_dir=data_dir, roster=roster)
+    if events is None and duration is None and rate is None:
+        rate = 500.0  # an endless run: a steady, watchable stream
+    opts = RunOptions(events=events, duration_s=duration, rate=rate, seed=seed,
+                      backfill_days=backfill_days, malformed_share=malformed_share)
+    summary = _guard(lambda: run_embedded(settings, opts))
+    out.print(summary_table(summary))
+    out.print(f"summary written to {Path(summary['data_dir']) / 'last-run.json'}")
+    if not summary["complete"]:
+        err.print("[yellow]warning:[/yellow] stopped at once (second Ctrl-C) before everything "
+                  "published was written; the embedded broker's in-memory topics went with it")
+
+
+@app.command()
+def worker(broker_url: BrokerUrl = None, warehouse_url: WarehouseUrl = None,
+           data_dir: DataDir = None) -> None:
+    """The production worker: ingest + sinks against MATRIXGUARD_BROKER_URL/WAREHOUSE_URL."""
+    from pipeline.warehouse.store import Warehouse
+    from pipeline.worker import WorkerBusyError, read_lock, run_worker
+
+    settings = _settings(broker_url=broker_url, warehouse_url=warehouse_url, data_dir=data_dir)
+
+    def go() -> None:
+        bootstrap = _bootstrap(settings)
+        url = settings.resolved_warehouse_url()
+        other = read_lock(url)
+        if other:
+            raise WorkerBusyError(f"a worker (pid {other['pid']}) already owns this warehouse")
+        warehouse = Warehouse(url)
+        try:
+            run_worker(settings, bootstrap, warehouse)
+        finally:
+            warehouse.close()
+
+    _guard(go)
+
+
+@app.command()
+def migrate(warehouse_url: WarehouseUrl = None, data_dir: DataDir = None) -> None:
+    """Apply pending ClickHouse migrations."""
+    from pipeline.warehouse.migrations import migrate as apply
+    from pipeline.warehouse.store import Warehouse
+
+    settings = _settings(warehouse_url=warehouse_url, data_dir=data_dir)
+
+    def go() -> None:
+        _refuse_if_worker_owns(settings.resolved_warehouse_url())
+        warehouse = Warehouse(settings.resolved_warehouse_url())
+        try:
+            ran = apply(warehouse.client)
+        finally:
+            warehouse.close()
+        out.print(f"applied {len(ran)} migration(s)"
+                  + (": " + ", ".join(f"{m.version:04d}_{m.name}" for m in ran) if ran else ""))
+
+    _guard(go)
+
+
+def _refuse_if_worker_owns(url: str) -> None:
+    from pipeline.worker import read_lock
+
+    other = read_lock(url)
+    if other:
+        raise CliError(f"the worker (pid {other['pid']}) owns this embedded warehouse; "
+                       "stop it first (chDB allows one process per data directory)")
+
+
+class Format(StrEnum):
+    """Output formats of ``sql``."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+@app.command()
+def sql(
+    query: Annotated[str, typer.Argument(help="A read-only SQL query")],
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    warehouse_url: WarehouseUrl = None, data_dir: DataDir = None,
+) -> None:
+    """Run a read-only query (works whether or not a worker is running on the warehouse)."""
+    settings = _settings(warehouse_url=warehouse_url, data_dir=data_dir)
+
+    def go() -> tuple[list[str], list[list[Any]]]:
+        return run_sql(settings, query)
+
+    columns, rows = _guard(go)
+    if format is Format.json:
+        sys.stdout.write(orjson.dumps(
+            [dict(zip(columns, r, strict=True)) for r in rows], default=str).decode() + "\n")
+    elif format is Format.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(columns)
+        writer.writerows(rows)
+        sys.stdout.write(buf.getvalue())
+    else:
+        table = Table(*columns, header_style="bold")
+        for r in rows:
+            table.add_row(*(str(v) for v in r))
+        out.print(table)
+
+
+def run_sql(settings: Settings, query: str) -> tuple[list[str], list[list[Any]]]:
+    """Query through the live worker that owns an embedded warehouse, or directly."""
+    from pipeline.warehouse.store import Warehouse
+    from pipeline.worker import read_lock
+
+    url = settings.resolved_warehouse_url()
+    lock = read_lock(url)
+    if lock:
+        try:
+            resp = httpx.post(f"http://127.0.0.1:{lock['port']}/sql/",
+                              content=orjson.dumps({"query": query}), timeout=60)
+        except httpx.HTTPError as exc:
+            raise CliError(f"the worker (pid {lock['pid']}) owns the warehouse but did not "
+                           f"answer: {exc}") from exc
+        body = orjson.loads(resp.content)
+        if resp.status_code != 200:
+            raise CliError(str(body.get("error", resp.text)))
+        return list(body["columns"]), [list(r) for r in body["rows"]]
+    from pipeline.warehouse.client import chdb_path
+
+    path = chdb_path(url)
+    if path is not None and not path.exists():
+        raise CliError(f"no warehouse at {path}: run `matrixguard run` or `matrixguard migrate`")
+    warehouse = Warehouse(url)
+    try:
+        rows = warehouse.query(query, readonly=True)
+    finally:
+        warehouse.close()
+    return rows.columns, [list(r) for r in rows.rows]
+
+
+@app.command()
+def doctor(broker_url: BrokerUrl = None, warehouse_url: WarehouseUrl = None,
+           data_dir: DataDir = None) -> None:
+    """Check what this machine and these settings need; one line per check."""
+    from pipeline.doctor import run_checks
+
+    settings = _settings(broker_url=broker_url, warehouse_url=warehouse_url, data_dir=data_dir)
+    results = _guard(lambda: run_checks(settings))
+    table = Table("check", "status", "detail", header_style="bold")
+    for check in results:
+        table.add_row(check.name, "[green]ok[/green]" if check.ok else "[red]FAIL[/red]",
+                      check.detail)
+    out.print(table)
+    if not all(c.ok for c in results):
+        raise typer.Exit(1)
+
+
+@registry_app.command("import")
+def registry_import(
+    file: Annotated[Path, typer.Argument(help="Roster: .csv, .xlsx or .yaml")],
+    broker_url: BrokerUrl = None, warehouse_url: WarehouseUrl = None, data_dir: DataDir = None,
+) -> None:
+    """Validate a roster; land it in ClickHouse and on the compacted registry topic."""
+    from pipeline.registry.publish import publish_accounts, write_accounts
+    from pipeline.registry.roster import read_roster
+    from pipeline.warehouse.migrations import migrate as apply
+    from pipeline.warehouse.store import Warehouse
+
+    settings = _settings(broker_url=broker_url, warehouse_url=warehouse_url, data_dir=data_dir)
+
+    def go() -> int:
+        accounts = read_roster(file)  # validate everything before touching anything
+        url = settings.resolved_warehouse_url()
+        _refuse_if_worker_owns(url)
+        warehouse = Warehouse(url)
+        try:
+            apply(warehouse.client)
+            write_accounts(warehouse, accounts, str(file))
+        finally:
+            warehouse.close()
+        if settings.broker_url:
+            publish_accounts(_bootstrap(settings), accounts)
+        return len(accounts)
+
+    n = _guard(go)
+    target = "warehouse and registry topic" if settings.broker_url else "warehouse"
+    out.print(f"imported {n} accounts from {file} into the {target}")
+
+
+@crawl_app.command("simulate")
+def crawl_simulate(
+    broker_url: BrokerUrl = None,
+    roster: Annotated[Path | None, typer.Option(help="Roster to simulate")] = None,
+    events: Annotated[int | None, typer.Option(help="Stop after N events")] = None,
+    rate: Annotated[float | None, typer.Option(help="Events per second (default: max)")] = None,
+    seed: Annotated[int, typer.Option()] = 7,
+    backfill_days: Annotated[int, typer.Option()] = 0,
+    malformed_share: Annotated[float, typer.Option()] = 0.01,
+    report: Annotated[Path | None, typer.Option(help="Write the final counts as JSON")] = None,
+) -> None:
+    """Publish simulated crawl pages (until N events, or until Ctrl-C)."""
+    from pipeline.crawlers.publisher import make_producer, publish
+    from pipeline.crawlers.simulator import Simulator, SimulatorConfig
+    from pipeline.registry.roster import read_roster
+
+    settings = _settings(broker_url=broker_url, roster=roster)
+    stop = _stop_flag()
+
+    def go() -> dict[str, Any]:
+        accounts = read_roster(settings.roster)
+        sim = Simulator(accounts, SimulatorConfig(seed=seed, malformed_share=malformed_share))
+        pages = (sim.take(events, backfill_days=backfill_days) if events is not None
+                 else sim.messages(backfill_days=backfill_days))
+        producer = make_producer(_bootstrap(settings))
+        try:
+            result = publish(producer, pages, rate=rate, should_stop=stop)
+        finally:
+            producer.close(timeout=10)
+        return result.as_dict()
+
+    result = _guard(go)
+    if report is not None:
+        tmp = report.with_suffix(".tmp")
+        tmp.write_bytes(orjson.dumps(result))
+        tmp.replace(report)
+    logs.get_logger("crawl").info("simulator done", **result)
+
+
+@crawl_app.command("replay")
+def crawl_replay(
+    file: Annotated[Path, typer.Argument(help="JSONL file, one crawl page per line")],
+    broker_url: BrokerUrl = None,
+    rate: Annotated[float | None, typer.Option(help="Events per second (default: max)")] = None,
+) -> None:
+    """Publish a JSONL file of crawl pages on the raw topic, line by line."""
+    from pipeline.crawlers.publisher import make_producer, publish
+    from pipeline.crawlers.replay import read_jsonl
+
+    settings = _settings(broker_url=broker_url)
+
+    def go() -> dict[str, Any]:
+        if not file.is_file():
+            raise CliError(f"{file}: file not found")
+        producer = make_producer(_bootstrap(settings))
+        try:
+            return publish(producer, read_jsonl(file), rate=rate,
+                           should_stop=_stop_flag()).as_dict()
+        finally:
+            producer.close(timeout=10)
+
+    result = _guard(go)
+    out.print(f"published {result['messages']:,} pages ({result['events']:,} events) from {file}")
+
+
+@schemas_app.command("export")
+def schemas_export(directory: Annotated[Path, typer.Argument(help="Output directory")]) -> None:
+    """Write JSON Schema of the event contracts for connector authors."""
+    from schemas.export import export_json_schema
+
+    _settings()
+    written = _guard(lambda: export_json_schema(directory))
+    for path in written:
+        out.print(str(path))
+
+
+def _stop_flag() -> Callable[[], bool]:
+    """A flag set by the first SIGINT/SIGTERM, so a publisher ends cleanly and reports."""
+    stopped = {"v": False}
+
+    def handler(signum: int, frame: object) -> None:
+        stopped["v"] = True
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)
+    return lambda: stopped["v"]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

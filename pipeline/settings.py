@@ -1,0 +1,45 @@
+"""The one Settings object: every knob is a ``MATRIXGUARD_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Runtime settings. Embedded defaults need nothing set; production sets the two URLs."""
+
+    model_config = SettingsConfigDict(env_prefix="MATRIXGUARD_", extra="ignore")
+
+    broker_url: str = Field(
+        "",
+        description="kafka://host:9092[;kafka://host2:9092]. Empty = start the embedded broker.",
+    )
+    warehouse_url: SecretStr = Field(
+        SecretStr(""),
+        description="chdb:///path or http(s)://user:pass@host:8123/db. Empty = chDB in data_dir.",
+    )
+    data_dir: Path = Field(Path("var"), description="embedded state: warehouse, run summaries")
+    roster: Path = Field(Path("examples/roster.csv"), description="imported on first embedded run")
+    app_id: str = "matrixguard"
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    sink_batch_max: int = Field(500, description="crawl pages per sink batch (stream.take max)")
+    sink_batch_within_s: float = Field(0.5, description="flush a partial sink batch after this")
+    sink_retry_max_wait_s: float = Field(30.0, description="cap of the warehouse retry backoff")
+    broker_session_timeout_s: float = Field(
+        6.0, description="consumer group session timeout (Kafka's minimum is 6 s)")
+    stop_timeout_s: float = Field(30.0, description="graceful stop limit, then exit hard")
+    web_port: int = Field(0, description="worker's local HTTP port (0 = pick a free one)")
+
+    def embedded_warehouse_url(self) -> str:
+        """The chDB URL for this data dir."""
+        return f"chdb://{(self.data_dir / 'warehouse').resolve()}"
+
+    def resolved_warehouse_url(self) -> str:
+        """The warehouse URL in force: the configured one, else chDB in the data dir."""
+        return self.warehouse_url.get_secret_value() or self.embedded_warehouse_url()

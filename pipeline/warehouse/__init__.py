@@ -1,0 +1,1 @@
+"""The warehouse: ClickHouse through clickhouse-connect (chDB embedded, HTTP in production)."""

@@ -1,0 +1,1 @@
+"""MatrixGuard contracts: event models, the topic registry and ClickHouse migrations."""

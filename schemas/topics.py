@@ -1,0 +1,69 @@
+"""The topic registry: every Kafka topic, its partitions, key and value model.
+
+Producers (connectors, ``registry import``), the Faust agents and the embedded broker all read
+this one table, so a topic is named and shaped in exactly one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel
+
+from schemas.events import (
+    CommentBatch,
+    CrawlEnvelope,
+    DeadLetter,
+    PostBatch,
+    RegisteredAccount,
+    SnapshotBatch,
+)
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """One topic: name, partition count, what the key is, and the model of its values."""
+
+    name: str
+    partitions: int
+    key: str
+    value_model: type[BaseModel]
+    description: str
+    config: dict[str, str] = field(default_factory=dict)
+
+
+RAW_CRAWL = TopicSpec(
+    "matrixguard.raw.crawl", 4, "account_key", CrawlEnvelope,
+    "Crawl pages as connectors publish them (one account, ≤50 items per message).",
+)
+REGISTRY = TopicSpec(
+    "matrixguard.registry.accounts", 1, "account_key", RegisteredAccount,
+    "The account registry, compacted: the latest row per account.",
+    {"cleanup.policy": "compact"},
+)
+SNAPSHOTS = TopicSpec(
+    "matrixguard.canonical.snapshots", 4, "account_key", SnapshotBatch,
+    "Validated, enriched account snapshots.",
+)
+POSTS = TopicSpec(
+    "matrixguard.canonical.posts", 4, "account_key", PostBatch,
+    "Validated, enriched posts, one message per crawl page.",
+)
+COMMENTS = TopicSpec(
+    "matrixguard.canonical.comments", 4, "account_key", CommentBatch,
+    "Validated, enriched comments, one message per crawl page.",
+)
+DEAD_LETTERS = TopicSpec(
+    "matrixguard.deadletter", 1, "account_key", DeadLetter,
+    "Everything that could not be accepted, with stage, reason and the original bytes.",
+)
+
+ALL_TOPICS: tuple[TopicSpec, ...] = (RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, DEAD_LETTERS)
+
+
+def by_name(name: str) -> TopicSpec:
+    """Look a topic up by its name."""
+    for spec in ALL_TOPICS:
+        if spec.name == name:
+            return spec
+    raise KeyError(name)
