@@ -11,6 +11,7 @@ from faust.web import Request, Response, View
 
 from agents.ingest import agent as ingest_agent
 from agents.sink import agent as sink_agent
+from pipeline.faust_consumer import use_short_fetch_wait
 from pipeline.registry.cache import RegistryCache
 from pipeline.settings import Settings
 from pipeline.stats import PipelineStats
@@ -59,6 +60,7 @@ def create_app(
         broker_heartbeat_interval=settings.broker_session_timeout_s / 6,
         broker_rebalance_timeout=settings.broker_session_timeout_s,
     )
+    use_short_fetch_wait(app)
     stats = PipelineStats()
     registry = RegistryCache()
     pipeline = Pipeline(app, warehouse, registry, stats, bootstrap)
@@ -67,7 +69,8 @@ def create_app(
     async def load_registry() -> None:
         await registry.load(bootstrap)
 
-    ingest_agent.register(app, registry, stats)
+    ingest_agent.register(app, registry, stats, batch_max=settings.ingest_batch_max,
+                          within_s=settings.ingest_batch_within_s)
     sink_agent.register(
         app, warehouse, stats, batch_max=settings.sink_batch_max,
         within_s=settings.sink_batch_within_s, retry_max_wait_s=settings.sink_retry_max_wait_s,

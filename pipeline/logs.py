@@ -60,7 +60,8 @@ def configure(fmt: str = "auto", level: str = "INFO") -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Library chatter stays at WARNING unless asked for.
-    for noisy in ("faust", "mode", "aiokafka", "kafka", "clickhouse_connect", "chdb"):
+    for noisy in ("faust", "mode", "aiokafka", "kafka", "clickhouse_connect", "chdb", "httpx",
+                  "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -28,7 +28,9 @@ class Settings(BaseSettings):
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
 
-    sink_batch_max: int = Field(500, description="crawl pages per sink batch (stream.take max)")
+    ingest_batch_max: int = Field(200, description="raw pages ingest validates per batch")
+    ingest_batch_within_s: float = Field(0.05, description="flush a partial ingest batch after")
+    sink_batch_max: int = Field(100, description="canonical bundles per sink insert batch")
     sink_batch_within_s: float = Field(0.5, description="flush a partial sink batch after this")
     sink_retry_max_wait_s: float = Field(30.0, description="cap of the warehouse retry backoff")
     broker_session_timeout_s: float = Field(

@@ -3,8 +3,12 @@
 A connector publishes one :class:`CrawlEnvelope` per crawl page: one account, its optional
 snapshot and up to 50 posts or comments. ``ingest`` validates the envelope header, then every
 item on its own, so one malformed post becomes one dead letter and its 49 neighbours go on.
-Canonical events travel as batches too (one :class:`PostBatch` per page), so Faust's
-per-message cost is paid once per page all the way to ClickHouse.
+
+Canonical events travel in bundles: ``ingest`` takes a batch of raw pages, validates them, and
+publishes one bundle per canonical topic and partition (:class:`PostBundle` holding one
+:class:`PostBatch` per page). Every page in a bundle belongs to an account whose key hashes to
+that partition (Kafka's murmur2 partitioner), so per-account order and co-partitioning hold as
+if each page were its own message, while Faust's per-message cost is paid once per bundle.
 """
 
 from __future__ import annotations
@@ -210,6 +214,30 @@ class CommentBatch(_Batch):
     """Canonical comments of one page."""
 
     comments: list[Comment]
+
+
+class SnapshotBundle(BaseModel):
+    """One canonical-topic message: snapshot batches of many pages, all of one partition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pages: list[SnapshotBatch]
+
+
+class PostBundle(BaseModel):
+    """One canonical-topic message: post batches of many pages, all of one partition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pages: list[PostBatch]
+
+
+class CommentBundle(BaseModel):
+    """One canonical-topic message: comment batches of many pages, all of one partition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    pages: list[CommentBatch]
 
 
 class DeadLetter(BaseModel):

@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from aiokafka.partitioner import murmur2
 from pydantic import BaseModel
 
 from schemas.events import (
-    CommentBatch,
+    CommentBundle,
     CrawlEnvelope,
     DeadLetter,
-    PostBatch,
+    PostBundle,
     RegisteredAccount,
-    SnapshotBatch,
+    SnapshotBundle,
 )
 
 
@@ -31,6 +32,10 @@ class TopicSpec:
     description: str
     config: dict[str, str] = field(default_factory=dict)
 
+    def partition_of(self, key: str) -> int:
+        """The partition Kafka's default partitioner (murmur2) gives ``key`` on this topic."""
+        return int(murmur2(key.encode()) & 0x7FFFFFFF) % self.partitions
+
 
 RAW_CRAWL = TopicSpec(
     "matrixguard.raw.crawl", 4, "account_key", CrawlEnvelope,
@@ -42,21 +47,26 @@ REGISTRY = TopicSpec(
     {"cleanup.policy": "compact"},
 )
 SNAPSHOTS = TopicSpec(
-    "matrixguard.canonical.snapshots", 4, "account_key", SnapshotBatch,
-    "Validated, enriched account snapshots.",
+    "matrixguard.canonical.snapshots", 4, "partition of account_key", SnapshotBundle,
+    "Validated, enriched account snapshots, bundled per partition.",
 )
 POSTS = TopicSpec(
-    "matrixguard.canonical.posts", 4, "account_key", PostBatch,
-    "Validated, enriched posts, one message per crawl page.",
+    "matrixguard.canonical.posts", 4, "partition of account_key", PostBundle,
+    "Validated, enriched posts, bundled per partition (one PostBatch per crawl page).",
 )
 COMMENTS = TopicSpec(
-    "matrixguard.canonical.comments", 4, "account_key", CommentBatch,
-    "Validated, enriched comments, one message per crawl page.",
+    "matrixguard.canonical.comments", 4, "partition of account_key", CommentBundle,
+    "Validated, enriched comments, bundled per partition (one CommentBatch per crawl page).",
 )
 DEAD_LETTERS = TopicSpec(
     "matrixguard.deadletter", 1, "account_key", DeadLetter,
     "Everything that could not be accepted, with stage, reason and the original bytes.",
 )
+
+# ingest bundles a page's snapshot, posts and comments by one partition number: the canonical
+# topics must agree on their partition count.
+CANONICAL_PARTITIONS = POSTS.partitions
+assert SNAPSHOTS.partitions == COMMENTS.partitions == CANONICAL_PARTITIONS
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, DEAD_LETTERS)
 

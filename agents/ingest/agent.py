@@ -1,21 +1,25 @@
-"""Thin Faust module of ``ingest``: raw crawl pages in, canonical batches and dead letters out."""
+"""Thin Faust module of ``ingest``: raw crawl pages in, canonical bundles and dead letters out."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 import faust
 import orjson
+from pydantic import BaseModel
 
 from agents.deadletters import SourceRef
-from agents.ingest.core import ingest
+from agents.ingest.core import bundle, ingest
 from pipeline.registry.cache import RegistryCache
 from pipeline.stats import PipelineStats
 from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, RAW_CRAWL, REGISTRY, SNAPSHOTS
 
 
-def register(app: faust.App, registry: RegistryCache, stats: PipelineStats) -> None:
+def register(
+    app: faust.App, registry: RegistryCache, stats: PipelineStats, *,
+    batch_max: int, within_s: float,
+) -> None:
     """Attach the ingest and registry-follower agents to ``app``."""
     raw_topic = app.topic(RAW_CRAWL.name, value_serializer="raw", key_serializer="raw")
     registry_topic = app.topic(REGISTRY.name, value_serializer="raw", key_serializer="raw")
@@ -24,34 +28,49 @@ def register(app: faust.App, registry: RegistryCache, stats: PipelineStats) -> N
         for spec in (SNAPSHOTS, POSTS, COMMENTS, DEAD_LETTERS)
     }
 
-    async def send(topic: str, key: bytes, value: Any) -> None:
-        await out[topic].send(key=key, value=orjson.dumps(value.model_dump()))
-        stats.sent_messages[topic] += 1
+    async def send_bundles(
+        spec_name: str, per_partition: Mapping[int, Sequence[BaseModel]],
+    ) -> None:
+        for partition, pages in per_partition.items():
+            value = orjson.dumps({"pages": [page.model_dump() for page in pages]})
+            key = str(getattr(pages[0], "account_key", "")).encode()
+            await out[spec_name].send(key=key, value=value, partition=partition)
+            stats.sent_messages[spec_name] += 1
 
     @app.agent(raw_topic, name="ingest")
     async def ingest_agent(stream: faust.StreamT[bytes]) -> None:
         await registry.ready.wait()
-        async for event in stream.events():
-            # Hold an extra reference until everything is handed to the producer: a cancel in
-            # between must not let Faust mark the page done.
-            event.message.incref()
-            msg = event.message
-            src = SourceRef(msg.topic, msg.partition, msg.offset, int(msg.timestamp * 1000))
-            result = ingest(msg.value or b"", src, registry, datetime.now(UTC))
-            key = msg.key or b""
-            stats.raw_messages += 1
-            for batch, topic, kind in (
-                (result.snapshots, SNAPSHOTS.name, "snapshot"),
-                (result.posts, POSTS.name, "post"),
-                (result.comments, COMMENTS.name, "comment"),
-            ):
-                if batch is not None:
-                    await send(topic, key, batch)
-                    stats.accepted[kind] += len(getattr(batch, f"{kind}s"))
-            for dead in result.dead_letters:
-                await send(DEAD_LETTERS.name, key, dead)
+        batches = stream.take_events(batch_max, within=within_s)  # type: ignore[attr-defined]
+        async for events in batches:
+            # Hold an extra reference on each page until its output is handed to the producer
+            # (flushed before any commit): a cancel in between must not mark it done.
+            for event in events:
+                event.message.incref()
+            now = datetime.now(UTC)
+            results = []
+            for event in events:
+                msg = event.message
+                src = SourceRef(msg.topic, msg.partition, msg.offset, int(msg.timestamp * 1000))
+                results.append(ingest(msg.value or b"", src, registry, now))
+            stats.raw_messages += len(events)
+            bundles = bundle(results, POSTS.partition_of)
+            await send_bundles(SNAPSHOTS.name, bundles.snapshots)
+            await send_bundles(POSTS.name, bundles.posts)
+            await send_bundles(COMMENTS.name, bundles.comments)
+            for dead in bundles.dead_letters:
+                await out[DEAD_LETTERS.name].send(key=dead.account_key.encode(),
+                                                  value=orjson.dumps(dead.model_dump()))
+                stats.sent_messages[DEAD_LETTERS.name] += 1
                 stats.dead_letters[dead.reason] += 1
-            await stream.ack(event)
+            for result in results:
+                if result.snapshots:
+                    stats.accepted["snapshot"] += len(result.snapshots.snapshots)
+                if result.posts:
+                    stats.accepted["post"] += len(result.posts.posts)
+                if result.comments:
+                    stats.accepted["comment"] += len(result.comments.comments)
+            for event in events:
+                await stream.ack(event)
 
     @app.agent(registry_topic, name="registry-follower")
     async def follow_registry(stream: faust.StreamT[bytes]) -> None:

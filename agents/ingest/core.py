@@ -12,7 +12,7 @@ Rules:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -60,6 +60,32 @@ class IngestResult:
                 self.comments.comments if self.comments else (),
             )
         )
+
+
+@dataclass
+class Bundles:
+    """Canonical batches of many pages grouped by (topic kind, partition)."""
+
+    snapshots: dict[int, list[SnapshotBatch]] = field(default_factory=dict)
+    posts: dict[int, list[PostBatch]] = field(default_factory=dict)
+    comments: dict[int, list[CommentBatch]] = field(default_factory=dict)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+
+
+def bundle(results: Iterable[IngestResult], partition_of: Callable[[str], int]) -> Bundles:
+    """Group the pages' canonical batches by the partition of their account, keeping order."""
+    out = Bundles()
+    for result in results:
+        if result.snapshots is not None:
+            part = partition_of(result.snapshots.account_key)
+            out.snapshots.setdefault(part, []).append(result.snapshots)
+        if result.posts is not None:
+            out.posts.setdefault(partition_of(result.posts.account_key), []).append(result.posts)
+        if result.comments is not None:
+            part = partition_of(result.comments.account_key)
+            out.comments.setdefault(part, []).append(result.comments)
+        out.dead_letters.extend(result.dead_letters)
+    return out
 
 
 def context_for(account: RegisteredAccount | None) -> AccountContext:

@@ -38,10 +38,13 @@ async def write_blocks(
             reraise=True,
         ):
             with attempt:
-                if attempt.retry_state.attempt_number > 1:
+                number = attempt.retry_state.attempt_number
+                if number > 1:
                     stats.sink_retries += 1
-                    log.warning("warehouse insert retry", table=block.table,
-                                attempt=attempt.retry_state.attempt_number, rows=len(block))
+                    failure = attempt.retry_state.outcome
+                    error = failure.exception() if failure is not None else None
+                    log.warning("warehouse insert retry", table=block.table, attempt=number,
+                                rows=len(block), error=" ".join(str(error).split())[:300])
                 await warehouse.ainsert(block.table, block.columns, block.column_names)
         stats.rows_written[block.table] += len(block)
 

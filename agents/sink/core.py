@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from agents.deadletters import SourceRef, dead_letter
-from agents.validation import describe
-from schemas.events import CommentBatch, DeadLetter, PostBatch, SnapshotBatch
+from schemas.events import CommentBundle, DeadLetter, PostBundle, SnapshotBundle
 from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SNAPSHOTS
 
 SNAPSHOT_COLUMNS = (
@@ -69,77 +68,106 @@ def _ms(published_ms: int) -> datetime:
     return datetime.fromtimestamp(published_ms / 1000, UTC)
 
 
-def _snapshot_rows(batch: SnapshotBatch, out: dict[str, TableBlock], now: datetime) -> int:
-    ctx = batch.context
-    kind = ctx.kind.value if ctx.kind else ""
-    block = out["account_snapshots"]
-    for s in batch.snapshots:
-        block.add((
-            s.account_key, s.platform.value, s.platform_account_id, s.name, s.avatar_hash, s.bio,
-            s.status.value, s.verified, s.verification_subject, s.followers, s.following,
-            s.post_count, s.likes_total, s.captured_at, kind, ctx.org_unit, ctx.team,
-            batch.envelope_id, _ms(batch.published_ms), now,
-        ))
-    return len(batch.snapshots)
+_dt = datetime.fromisoformat
+Row = tuple[str, tuple[Any, ...]]
 
 
-def _post_rows(batch: PostBatch, out: dict[str, TableBlock], now: datetime) -> int:
-    ctx = batch.context
-    kind = ctx.kind.value if ctx.kind else ""
-    posts, metrics = out["posts"], out["post_metrics"]
-    for p in batch.posts:
-        m = p.metrics
-        posts.add((
-            p.post_id, p.account_key, p.platform.value, p.kind.value, p.title, p.text, p.tags,
-            p.url, p.published_at, p.captured_at, m.views, m.likes, m.comments, m.shares,
-            m.favorites, kind, ctx.org_unit, ctx.team, batch.envelope_id, batch.published_ms, now,
-        ))
-        metrics.add((
-            p.post_id, p.account_key, p.platform.value, p.captured_at, m.views, m.likes,
-            m.comments, m.shares, m.favorites, now,
-        ))
-    return len(batch.posts)
+# The canonical topics are written by ``ingest`` from validated models (schemas.events); the
+# sink reads their JSON straight into rows instead of validating every event a second time.
+# A message that does not have the shape raises KeyError/TypeError/ValueError and becomes a
+# dead letter.
+
+def _pages(
+    bundle: dict[str, Any], page_rows: Callable[[dict[str, Any], datetime], list[Row]],
+    now: datetime,
+) -> tuple[list[Row], list[int]]:
+    rows: list[Row] = []
+    published: list[int] = []
+    for page in bundle["pages"]:
+        rows.extend(page_rows(page, now))
+        published.append(page["published_ms"])
+    return rows, published
 
 
-def _comment_rows(batch: CommentBatch, out: dict[str, TableBlock], now: datetime) -> int:
-    ctx = batch.context
-    kind = ctx.kind.value if ctx.kind else ""
-    block = out["comments"]
-    for c in batch.comments:
-        block.add((
-            c.comment_id, c.post_id, c.account_key, c.platform.value, c.author_id, c.author_name,
-            c.text, c.likes, c.parent_comment_id, c.published_at, c.captured_at, kind,
-            ctx.org_unit, batch.envelope_id, now,
-        ))
-    return len(batch.comments)
+def _snapshot_rows(page: dict[str, Any], now: datetime) -> list[Row]:
+    ctx = page["context"]
+    kind, published = ctx["kind"] or "", _ms(page["published_ms"])
+    return [("account_snapshots", (
+        s["account_key"], s["platform"], s["platform_account_id"], s["name"], s["avatar_hash"],
+        s["bio"], s["status"], s["verified"], s["verification_subject"], s["followers"],
+        s["following"], s["post_count"], s["likes_total"], _dt(s["captured_at"]), kind,
+        ctx["org_unit"], ctx["team"], page["envelope_id"], published, now,
+    )) for s in page["snapshots"]]
 
 
-def _dead_letter_rows(dl: DeadLetter, out: dict[str, TableBlock], now: datetime) -> int:
-    out["dead_letters"].add((
-        dl.dead_letter_id, dl.stage, dl.reason, dl.error, dl.source_topic, dl.source_partition,
-        dl.source_offset, dl.item_index, dl.account_key, dl.platform, dl.raw, dl.failed_at, now,
-    ))
-    return 1
+def _post_rows(page: dict[str, Any], now: datetime) -> list[Row]:
+    ctx = page["context"]
+    kind, org_unit, team = ctx["kind"] or "", ctx["org_unit"], ctx["team"]
+    envelope_id, published_ms = page["envelope_id"], page["published_ms"]
+    rows: list[Row] = []
+    for p in page["posts"]:
+        m = p["metrics"]
+        captured = _dt(p["captured_at"])
+        counts = (m["views"], m["likes"], m["comments"], m["shares"], m["favorites"])
+        rows.append(("posts", (
+            p["post_id"], p["account_key"], p["platform"], p["kind"], p["title"], p["text"],
+            p["tags"], p["url"], _dt(p["published_at"]), captured, *counts, kind, org_unit,
+            team, envelope_id, published_ms, now,
+        )))
+        rows.append(("post_metrics", (
+            p["post_id"], p["account_key"], p["platform"], captured, *counts, now,
+        )))
+    return rows
+
+
+def _comment_rows(page: dict[str, Any], now: datetime) -> list[Row]:
+    ctx = page["context"]
+    kind, org_unit, envelope_id = ctx["kind"] or "", ctx["org_unit"], page["envelope_id"]
+    return [("comments", (
+        c["comment_id"], c["post_id"], c["account_key"], c["platform"], c["author_id"],
+        c["author_name"], c["text"], c["likes"], c["parent_comment_id"],
+        _dt(c["published_at"]), _dt(c["captured_at"]), kind, org_unit, envelope_id, now,
+    )) for c in page["comments"]]
+
+
+def _snapshot_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    return _pages(doc, _snapshot_rows, now)
+
+
+def _post_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    return _pages(doc, _post_rows, now)
+
+
+def _comment_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    return _pages(doc, _comment_rows, now)
+
+
+def _dead_letter(dl: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    return [("dead_letters", (
+        dl["dead_letter_id"], dl["stage"], dl["reason"], dl["error"], dl["source_topic"],
+        dl["source_partition"], dl["source_offset"], dl["item_index"], dl["account_key"],
+        dl["platform"], dl["raw"], _dt(dl["failed_at"]), now,
+    ))], [dl["published_ms"]]
 
 
 @dataclass(frozen=True)
 class TopicMapping:
-    """How one canonical topic becomes table rows."""
+    """How one canonical topic (whose values are ``model``) becomes table rows."""
 
     model: type[BaseModel]
     tables: tuple[tuple[str, tuple[str, ...]], ...]
-    to_rows: Callable[[Any, dict[str, TableBlock], datetime], int]
+    to_rows: Callable[[dict[str, Any], datetime], tuple[list[Row], list[int]]]
 
 
 MAPPINGS: dict[str, TopicMapping] = {
     SNAPSHOTS.name: TopicMapping(
-        SnapshotBatch, (("account_snapshots", SNAPSHOT_COLUMNS),), _snapshot_rows),
+        SnapshotBundle, (("account_snapshots", SNAPSHOT_COLUMNS),), _snapshot_bundle),
     POSTS.name: TopicMapping(
-        PostBatch, (("posts", POST_COLUMNS), ("post_metrics", METRIC_COLUMNS)), _post_rows),
+        PostBundle, (("posts", POST_COLUMNS), ("post_metrics", METRIC_COLUMNS)), _post_bundle),
     COMMENTS.name: TopicMapping(
-        CommentBatch, (("comments", COMMENT_COLUMNS),), _comment_rows),
+        CommentBundle, (("comments", COMMENT_COLUMNS),), _comment_bundle),
     DEAD_LETTERS.name: TopicMapping(
-        DeadLetter, (("dead_letters", DEAD_LETTER_COLUMNS),), _dead_letter_rows),
+        DeadLetter, (("dead_letters", DEAD_LETTER_COLUMNS),), _dead_letter),
 }
 
 
@@ -159,21 +187,27 @@ def build_blocks(
     """Decode a batch of canonical messages of ``topic`` into per-table column blocks.
 
     A message that does not decode (only a bug upstream can cause it) is not retried forever:
-    it becomes a dead letter of stage ``sink`` and the batch goes on.
+    it becomes a dead letter of stage ``sink`` and the batch goes on; its rows are added only
+    once the whole message has been read, so a bad message leaves no partial rows behind.
     """
     mapping = MAPPINGS[topic]
     blocks = Blocks({name: TableBlock(name, cols) for name, cols in mapping.tables})
+    primary = mapping.tables[0][0]  # one row here per event
     for src, raw in messages:
         try:
-            batch = mapping.model.model_validate(orjson.loads(raw))
+            doc = orjson.loads(raw)
+            rows, published = mapping.to_rows(doc, now)
         except orjson.JSONDecodeError as exc:
             blocks.rejected.append(dead_letter(
                 STAGE, src, now, "invalid_json", f"canonical message is not JSON: {exc}", raw))
             continue
-        except ValidationError as exc:
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             blocks.rejected.append(dead_letter(
-                STAGE, src, now, "invalid_canonical", describe(exc, topic), raw))
+                STAGE, src, now, "invalid_canonical",
+                f"{topic}: not a {mapping.model.__name__}: {type(exc).__name__}: {exc}", raw))
             continue
-        blocks.events += mapping.to_rows(batch, blocks.tables, now)
-        blocks.published_ms.append(int(getattr(batch, "published_ms", src.timestamp_ms)))
+        for table, row in rows:
+            blocks.tables[table].add(row)
+        blocks.events += sum(1 for table, _ in rows if table == primary)
+        blocks.published_ms.extend(published)
     return blocks

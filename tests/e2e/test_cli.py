@@ -70,7 +70,13 @@ def test_sql_goes_through_a_running_worker(tmp_path: Path) -> None:
         wait_for(rows_visible, 120, "rows visible through the running worker", every=1)
         refused = run_cli(["sql", "DROP TABLE posts"], env, check=False)
         assert refused.returncode == 1
-        assert refused.stderr.startswith("error:") and "readonly" in refused.stderr.lower()
+        assert refused.stderr.startswith("error:") and "read-only" in refused.stderr
+        # the refused statement left the worker able to write: rows keep arriving
+        before = int(orjson.loads(run_cli(["sql", "SELECT count() AS n FROM post_metrics",
+                                           "-f", "json"], env).stdout)[0]["n"])
+        wait_for(lambda: int(orjson.loads(run_cli(
+            ["sql", "SELECT count() AS n FROM post_metrics", "-f", "json"], env).stdout)[0]["n"])
+            > before, 60, "more rows after a refused statement", every=1)
         assert "Traceback" not in refused.stderr
     finally:
         run.send_signal(signal.SIGINT)
@@ -99,6 +105,7 @@ def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], fragment: st
 
 def test_invalid_roster_names_file_and_line_and_imports_nothing(tmp_path: Path) -> None:
     env = user_env(tmp_path / "var")
+    run_cli(["migrate"], env)
     bad = tmp_path / "bad.csv"
     good = (ROOT / "examples" / "roster.csv").read_text(encoding="utf-8").splitlines()
     bad.write_text("\n".join([*good[:5], good[5].replace(",official,", ",boss,", 1)

@@ -22,16 +22,16 @@ def test_sigkill_mid_stream_loses_and_duplicates_nothing(
 ) -> None:
     messages = simulate(roster, 40_000, seed=23)
     valid, dead = expected(messages)
-    half = len(messages) // 2
+    head = len(messages) // 10
     env = cli_env(broker.url, tmp_path / "wh", tmp_path)
     run_cli(["registry", "import", str(ROSTER)], env)
     producer = make_producer(broker.bootstrap)
-    publish(producer, messages[:half])
+    publish(producer, messages[:head])
 
     worker = WorkerProcess(env, tmp_path / "wh", tmp_path / "worker-1.log").start()
     # the rest arrives while the worker runs, paced so the kill lands mid-stream
-    rest = threading.Thread(target=publish, args=(producer, messages[half:]),
-                            kwargs={"rate": 20_000.0})
+    rest = threading.Thread(target=publish, args=(producer, messages[head:]),
+                            kwargs={"rate": 4_000.0})
     rest.start()
     wait_for(lambda: sum(worker.stats()["rows_written"].values()) > 5_000, 120,
              "the first rows in the warehouse")

@@ -9,8 +9,9 @@ import orjson
 import pytest
 
 from agents.deadletters import SourceRef
-from agents.ingest.core import ingest
+from agents.ingest.core import bundle, ingest
 from schemas.events import AccountKind, RegisteredAccount
+from schemas.topics import POSTS
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 SRC = SourceRef("matrixguard.raw.crawl", 2, 41, 1_763_812_800_000)
@@ -131,3 +132,30 @@ def test_dead_letter_ids_are_stable_across_replays() -> None:
     first = [d.dead_letter_id for d in ingest(raw, SRC, {}, NOW).dead_letters]
     again = [d.dead_letter_id for d in ingest(raw, SRC, {}, datetime.now(UTC)).dead_letters]
     assert first == again and len(set(first)) == 2
+
+
+def test_bundles_group_pages_by_partition_in_order() -> None:
+    other = ACCOUNT.model_copy(update={"account_key": "weibo:7", "platform_account_id": "7"})
+    registry = {"weibo:100": ACCOUNT, "weibo:7": other}
+    pages = []
+    for n, key in enumerate(["weibo:100", "weibo:7", "weibo:100"]):
+        items = [post(n, account_key=key)]
+        pages.append(ingest(page(items, account_key=key, envelope_id=f"env-{n}",
+                                 snapshot=None), SRC, registry, NOW))
+    pages.append(ingest(b"{bad", SRC, registry, NOW))
+    bundles = bundle(pages, POSTS.partition_of)
+    assert bundles.snapshots == {} and len(bundles.dead_letters) == 1
+    flat = [(part, b.envelope_id) for part, batches in bundles.posts.items() for b in batches]
+    assert sorted(e for _, e in flat) == ["env-0", "env-1", "env-2"]
+    for part, batches in bundles.posts.items():
+        assert all(POSTS.partition_of(b.account_key) == part for b in batches)
+    same = bundles.posts[POSTS.partition_of("weibo:100")]
+    assert [b.envelope_id for b in same if b.account_key == "weibo:100"] == ["env-0", "env-2"]
+
+
+def test_partition_of_matches_kafkas_default_partitioner() -> None:
+    from aiokafka.partitioner import DefaultPartitioner
+
+    parts = list(range(POSTS.partitions))
+    for key in ("weibo:100", "douyin:abc", "weixin_mp:gh_0123456789ab"):
+        assert POSTS.partition_of(key) == DefaultPartitioner()(key.encode(), parts, parts)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.warehouse.client import WarehouseError
 from pipeline.warehouse.migrations import MigrationError, discover, migrate
 from pipeline.warehouse.store import Warehouse
 
@@ -71,7 +72,15 @@ def test_readonly_queries_cannot_write(tmp_path: Path) -> None:
     wh = Warehouse(f"chdb://{tmp_path / 'wh'}")
     try:
         migrate(wh.client)
-        with pytest.raises(Exception, match="readonly"):
-            wh.query("INSERT INTO accounts (account_key) VALUES ('x')")
+        for statement in ("INSERT INTO accounts (account_key) VALUES ('x')", "DROP TABLE posts",
+                          "OPTIMIZE TABLE posts FINAL", "SELECT 1 INTO OUTFILE '/tmp/x.csv'"):
+            with pytest.raises(WarehouseError, match="read-only"):
+                wh.query(statement)
+        with pytest.raises(WarehouseError, match=r"position 7 \(nonsense\) \(line 1, col 7\)"):
+            wh.query("SELEC nonsense")
+        assert wh.query("SHOW TABLES").rows and wh.query("EXISTS TABLE posts").rows == [(1,)]
+        # a refused statement must not leave the session read-only for the sink's inserts
+        wh.insert("schema_migrations", [[99], ["later"], ["x"]], ["version", "name", "checksum"])
+        assert wh.query("SELECT count() FROM schema_migrations WHERE version = 99").rows == [(1,)]
     finally:
         wh.close()

@@ -9,19 +9,24 @@ import orjson
 from agents.deadletters import SourceRef
 from agents.ingest.core import ingest
 from agents.sink.core import MAPPINGS, build_blocks
-from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SNAPSHOTS
+from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SNAPSHOTS, by_name
 from tests.unit.test_ingest_core import ACCOUNT, SRC, comment, page, post
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
-def canonical(topic: str) -> bytes:
+def canonical(topic: str, pages: int = 1) -> bytes:
+    """A canonical message as ingest publishes it, checked against its contract model."""
     result = ingest(page([post(0), post(1, metrics={"likes": -1}), comment(0)]), SRC,
                     {"weibo:100": ACCOUNT}, NOW)
+    if topic == DEAD_LETTERS.name:
+        return orjson.dumps(result.dead_letters[0].model_dump())
     batch = {SNAPSHOTS.name: result.snapshots, POSTS.name: result.posts,
-             COMMENTS.name: result.comments, DEAD_LETTERS.name: result.dead_letters[0]}[topic]
+             COMMENTS.name: result.comments}[topic]
     assert batch is not None
-    return orjson.dumps(batch.model_dump())
+    raw = orjson.dumps({"pages": [batch.model_dump()] * pages})
+    by_name(topic).value_model.model_validate(orjson.loads(raw))  # the contract holds
+    return raw
 
 
 def test_every_topic_maps_to_its_tables() -> None:
@@ -39,17 +44,24 @@ def test_every_topic_maps_to_its_tables() -> None:
 
 
 def test_snapshots_comments_and_dead_letters() -> None:
-    for topic, table in ((SNAPSHOTS.name, "account_snapshots"), (COMMENTS.name, "comments"),
-                         (DEAD_LETTERS.name, "dead_letters")):
+    for topic, table, per_message in ((SNAPSHOTS.name, "account_snapshots", 3),
+                                      (COMMENTS.name, "comments", 3),
+                                      (DEAD_LETTERS.name, "dead_letters", 1)):
         src = SourceRef(topic, 1, 3, SRC.timestamp_ms)
-        blocks = build_blocks(topic, [(src, canonical(topic))] * 2, NOW)
-        assert len(blocks.tables[table]) == 2 and blocks.events == 2
+        raw = canonical(topic, pages=3) if per_message == 3 else canonical(topic)
+        blocks = build_blocks(topic, [(src, raw)] * 2, NOW)
+        assert len(blocks.tables[table]) == 2 * per_message
+        assert blocks.events == 2 * per_message
+        assert len(blocks.published_ms) == 2 * per_message
 
 
 def test_undecodable_canonical_message_is_a_sink_dead_letter() -> None:
     src = SourceRef(POSTS.name, 0, 9, 0)
     good = (SourceRef(POSTS.name, 0, 10, 0), canonical(POSTS.name))
-    blocks = build_blocks(POSTS.name, [(src, b"{nope"), (src, b'{"posts": 1}'), good], NOW)
+    partial = orjson.dumps({"pages": [orjson.loads(canonical(POSTS.name))["pages"][0],
+                                      {"posts": 1}]})
+    blocks = build_blocks(POSTS.name, [(src, b"{nope"), (src, partial), good], NOW)
     assert [d.reason for d in blocks.rejected] == ["invalid_json", "invalid_canonical"]
     assert all(d.stage == "sink" for d in blocks.rejected)
-    assert len(blocks.tables["posts"]) == 1
+    assert len(blocks.tables["posts"]) == 1  # the half-good message left no rows behind
+    assert len(blocks.tables["post_metrics"]) == 1
