@@ -145,6 +145,7 @@ def run_worker(
         redirect_stdouts=False, workdir=str(Path(settings.data_dir).resolve()),
     )
     worker.stop_timeout_s = settings.stop_timeout_s
+    worker.spinner = None  # our own progress display owns the terminal
     # The hot path allocates many short-lived objects while Faust keeps many long-lived ones:
     # freeze what start-up built and collect the young generation less often.
     gc.collect()
