@@ -147,7 +147,7 @@ class Monitor:
         elif self.pipeline is not None:
             self.pipeline.request_stop()
 
-    def _read_report(self) -> dict[str, Any] | None:
+    def read_report(self) -> dict[str, Any] | None:
         if self.sim.poll() is None or not self.report_path.is_file():
             return None
         data: dict[str, Any] = orjson.loads(self.report_path.read_bytes())
@@ -172,7 +172,7 @@ class Monitor:
                         and self.sim.poll() is None):
                     self.sim.send_signal(signal.SIGINT)
                 if self.sim.poll() is not None and self.published is None:
-                    self.published = self._read_report()
+                    self.published = self.read_report()
                     if self.published is None:
                         log.error("simulator failed", returncode=self.sim.returncode)
                         break
@@ -230,7 +230,7 @@ def run_embedded(settings: Settings, opts: RunOptions) -> dict[str, Any]:
                         sim.wait(timeout=10)
                     except subprocess.TimeoutExpired:
                         sim.kill()
-            published = monitor.published or monitor._read_report() or {}
+            published = monitor.published or monitor.read_report() or {}
         summary: dict[str, Any] = {
             "started_at": started_at.isoformat(),
             "seconds": round(time.monotonic() - t0, 3),

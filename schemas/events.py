@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, NonNegativeInt, model_validator
 
@@ -216,28 +216,20 @@ class CommentBatch(_Batch):
     comments: list[Comment]
 
 
-class SnapshotBundle(BaseModel):
-    """One canonical-topic message: snapshot batches of many pages, all of one partition."""
+_BatchT = TypeVar("_BatchT", bound=_Batch)
+
+
+class Bundle(BaseModel, Generic[_BatchT]):
+    """One canonical-topic message: the batches of many pages, all of one partition."""
 
     model_config = ConfigDict(frozen=True)
 
-    pages: list[SnapshotBatch]
+    pages: list[_BatchT]
 
 
-class PostBundle(BaseModel):
-    """One canonical-topic message: post batches of many pages, all of one partition."""
-
-    model_config = ConfigDict(frozen=True)
-
-    pages: list[PostBatch]
-
-
-class CommentBundle(BaseModel):
-    """One canonical-topic message: comment batches of many pages, all of one partition."""
-
-    model_config = ConfigDict(frozen=True)
-
-    pages: list[CommentBatch]
+SnapshotBundle = Bundle[SnapshotBatch]
+PostBundle = Bundle[PostBatch]
+CommentBundle = Bundle[CommentBatch]
 
 
 class DeadLetter(BaseModel):
