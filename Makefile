@@ -33,7 +33,7 @@ lint: $(STAMP)
 
 ## Throughput and latency figures as JSON (see bench/README.md).
 bench: $(STAMP)
-	@$(BIN)/python -m bench.e2e $(ARGS)
+	@$(BIN)/python -m bench $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

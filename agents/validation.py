@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from pydantic import ValidationError
 
 _MAX_ERRORS = 3
@@ -24,3 +27,22 @@ def describe(exc: ValidationError, prefix: str = "") -> str:
     if more > 0:
         parts.append(f"and {more} more")
     return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class FileProblem:
+    """One problem at one line of a file a person edits (a roster, a lexicon)."""
+
+    path: Path
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+def summarize(problems: list[FileProblem], what: str) -> str:
+    """``3 invalid row(s), nothing imported: a.csv:2: …; … (and 1 more)``."""
+    shown = "; ".join(str(p) for p in problems[:3])
+    more = f" (and {len(problems) - 3} more)" if len(problems) > 3 else ""
+    return f"{len(problems)} {what}: {shown}{more}"

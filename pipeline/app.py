@@ -10,6 +10,8 @@ import orjson
 from faust.web import Request, Response, View
 
 from agents.ingest import agent as ingest_agent
+from agents.sensitivity import agent as sensitivity_agent
+from agents.sensitivity.core import LexiconHolder
 from agents.sink import agent as sink_agent
 from pipeline.faust_consumer import use_short_fetch_wait
 from pipeline.registry.cache import RegistryCache
@@ -69,6 +71,10 @@ def create_app(
     async def load_registry() -> None:
         await registry.load(bootstrap)
 
+    holder = LexiconHolder(settings.lexicon_dir, settings.data_dir / "lexicon-cache")
+    sensitivity_agent.register(
+        app, holder, stats, batch_max=settings.sink_batch_max,
+        within_s=settings.ingest_batch_within_s, reload_every_s=settings.lexicon_reload_s)
     ingest_agent.register(app, registry, stats, batch_max=settings.ingest_batch_max,
                           within_s=settings.ingest_batch_within_s)
     sink_agent.register(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import signal
 import sys
 from collections.abc import Callable
@@ -16,6 +17,7 @@ import httpx
 import orjson
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from pipeline import logs
@@ -28,9 +30,11 @@ app = typer.Typer(
 crawl_app = typer.Typer(no_args_is_help=True, help="Publish crawl pages on the raw topic.")
 registry_app = typer.Typer(no_args_is_help=True, help="The account registry (花名册).")
 schemas_app = typer.Typer(no_args_is_help=True, help="Event contracts.")
+lexicon_app = typer.Typer(no_args_is_help=True, help="The sensitivity lexicon (敏感词库).")
 app.add_typer(crawl_app, name="crawl")
 app.add_typer(registry_app, name="registry")
 app.add_typer(schemas_app, name="schemas")
+app.add_typer(lexicon_app, name="lexicon")
 
 out = Console()
 err = Console(stderr=True)
@@ -67,6 +71,8 @@ def _guard(fn: Callable[[], T]) -> T:
     from clickhouse_connect.driver.exceptions import ClickHouseError
     from kafka.errors import KafkaError
 
+    from agents.sensitivity.lexicon import LexiconError
+    from agents.sensitivity.matcher import PatternError
     from pipeline.broker import BrokerError
     from pipeline.registry.roster import RosterError
     from pipeline.warehouse.client import WarehouseError
@@ -74,15 +80,15 @@ def _guard(fn: Callable[[], T]) -> T:
     from pipeline.worker import WorkerBusyError
 
     known = (CliError, BrokerError, RosterError, WarehouseError, MigrationError, WorkerBusyError,
-             ClickHouseError, KafkaError, OSError)
+             ClickHouseError, KafkaError, OSError, LexiconError, PatternError)
     try:
         return fn()
     except known as exc:
-        err.print(f"[red]error:[/red] {_one_line(exc)}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {escape(_one_line(exc))}", highlight=False, soft_wrap=True)
     except Exception as exc:
         if os.environ.get("MATRIXGUARD_DEBUG"):
             raise
-        err.print(f"[red]error:[/red] {type(exc).__name__}: {_one_line(exc)} "
+        err.print(f"[red]error:[/red] {type(exc).__name__}: {escape(_one_line(exc))} "
                   "(set MATRIXGUARD_DEBUG=1 for the traceback)", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
@@ -369,6 +375,124 @@ def schemas_export(directory: Annotated[Path, typer.Argument(help="Output direct
     written = _guard(lambda: export_json_schema(directory))
     for path in written:
         out.print(str(path))
+
+
+LexiconDir = Annotated[Path | None, typer.Option("--lexicon", help="Lexicon directory "
+                                                 "[default: the shipped default lexicon]")]
+
+
+@lexicon_app.command("validate")
+def lexicon_validate(directory: Annotated[Path | None, typer.Argument()] = None) -> None:
+    """Check rule files: schema errors with file:line, duplicate ids, patterns that fail."""
+    from agents.sensitivity.lexicon import DEFAULT_DIR, load_lexicon
+    from agents.sensitivity.matcher import Matcher
+
+    _settings()
+    path = directory or DEFAULT_DIR
+
+    def go() -> tuple[str, int, int]:
+        lexicon = load_lexicon(path)
+        matcher = Matcher(lexicon, None)  # compiles every pattern with Hyperscan
+        return lexicon.version, len(lexicon.rules), len(matcher.entries)
+
+    version, rules, patterns = _guard(go)
+    out.print(f"{path}: valid — {rules} rules, {patterns} patterns, version {version}")
+
+
+@lexicon_app.command("check")
+def lexicon_check(
+    text: Annotated[str, typer.Argument(help="Text to check")],
+    item: Annotated[str, typer.Option(help="post | comment | profile")] = "post",
+    account: Annotated[str, typer.Option(help="official | employee | competitor")] = "official",
+    lexicon: LexiconDir = None,
+) -> None:
+    """Show the hits on the text, highlighted, with rule, category, citation and suggestion."""
+    from rich.text import Text
+
+    from agents.sensitivity.lexicon import DEFAULT_DIR, load_lexicon
+    from agents.sensitivity.matcher import Matcher
+    from agents.sensitivity.scorer import score_item
+
+    settings = _settings()
+    if item not in ("post", "comment", "profile") or account not in (
+            "official", "employee", "competitor"):
+        err.print("[red]error:[/red] --item is post|comment|profile and --account is "
+                  "official|employee|competitor", highlight=False)
+        raise typer.Exit(1)
+
+    def go() -> Any:
+        path = lexicon or settings.lexicon_dir or DEFAULT_DIR
+        matcher = Matcher(load_lexicon(path), settings.data_dir / "lexicon-cache")
+        return score_item(matcher, {"text": text}, item, account)  # type: ignore[arg-type]
+
+    scored = _guard(go)
+    shown = Text(text)
+    for hit in scored.hits:
+        shown.stylize("bold reverse red", hit.start, hit.end)
+    out.print(shown)
+    out.print(f"风险分 {scored.score}（{scored.level}） · 词库版本 {scored.lexicon_version}")
+    if scored.hits:
+        table = Table("规则", "类别", "命中", "位置", "分值", "依据", "建议",
+                      header_style="bold")
+        for hit in scored.hits:
+            table.add_row(hit.rule_id, hit.category_label, hit.term, f"{hit.start}-{hit.end}",
+                          str(hit.points), hit.citation, hit.suggestion)
+        out.print(table)
+
+
+@lexicon_app.command("backtest")
+def lexicon_backtest(
+    since: Annotated[str, typer.Option(help="How far back, e.g. 30d or 12h")] = "30d",
+    lexicon: LexiconDir = None,
+    warehouse_url: WarehouseUrl = None, data_dir: DataDir = None,
+) -> None:
+    """Rescore stored content with a candidate lexicon; per category, hits added and removed."""
+    from agents.sensitivity.backtest import StoredItem, backtest
+    from agents.sensitivity.lexicon import DEFAULT_DIR, load_lexicon
+    from agents.sensitivity.matcher import Matcher
+    from agents.sensitivity.rules import CATEGORY_LABELS, Category
+
+    settings = _settings(warehouse_url=warehouse_url, data_dir=data_dir)
+    match = re.fullmatch(r"(\d+)([dh])", since.strip())
+    if not match:
+        err.print("[red]error:[/red] --since takes a number of days or hours, e.g. 30d or 12h",
+                  highlight=False)
+        raise typer.Exit(1)
+    hours = int(match.group(1)) * (24 if match.group(2) == "d" else 1)
+
+    def go() -> Any:
+        live = Matcher(load_lexicon(settings.lexicon_dir), None)
+        candidate = Matcher(load_lexicon(lexicon or DEFAULT_DIR), None)
+        window = f"captured_at >= now64(3) - INTERVAL {hours} HOUR"
+        items: list[StoredItem] = []
+        _, posts = run_sql(settings, "SELECT post_id, account_kind, title, text, "
+                           f"arrayStringConcat(tags, ' ') FROM posts FINAL WHERE {window}")
+        items += [StoredItem("post", r[0], r[1] or None, {"title": r[2], "text": r[3],
+                                                            "tags": r[4]}) for r in posts]
+        _, comments = run_sql(settings, "SELECT comment_id, account_kind, text FROM comments "
+                              f"FINAL WHERE {window}")
+        items += [StoredItem("comment", r[0], r[1] or None, {"text": r[2]}) for r in comments]
+        _, profiles = run_sql(settings, "SELECT account_key, argMax(kind, captured_at), "
+                              "argMax(name, captured_at), argMax(bio, captured_at) FROM "
+                              f"account_snapshots WHERE {window} GROUP BY account_key")
+        items += [StoredItem("profile", r[0], r[1] or None, {"name": r[2], "bio": r[3]})
+                  for r in profiles]
+        return live, candidate, backtest(live, candidate, items)
+
+    live, candidate, report = _guard(go)
+    out.print(f"{report.items:,} items since {since}: live lexicon {live.version} vs "
+              f"candidate {candidate.version}")
+    table = Table("类别", "现行命中", "候选命中", "新增", "减少", "新增示例", "减少示例",
+                  header_style="bold")
+    for cat in Category:
+        key = cat.value
+        if not (report.live[key] or report.candidate[key]):
+            continue
+        table.add_row(CATEGORY_LABELS[cat], str(report.live[key]), str(report.candidate[key]),
+                      f"+{report.added[key]}", f"-{report.removed[key]}",
+                      "\n".join(report.examples_added.get(key, [])),
+                      "\n".join(report.examples_removed.get(key, [])))
+    out.print(table)
 
 
 def _stop_flag() -> Callable[[], bool]:

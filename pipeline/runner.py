@@ -41,7 +41,7 @@ from schemas.topics import RAW_CRAWL
 log = get_logger(__name__)
 
 SUMMARY_TABLES = ("accounts", "account_snapshots", "posts", "post_metrics", "comments",
-                  "dead_letters")
+                  "content_scores", "risk_hits", "dead_letters")
 
 
 @dataclass(frozen=True)
@@ -258,6 +258,8 @@ def summary_table(summary: dict[str, Any]) -> Table:
     table.add_row("crawl pages published", f"{published.get('messages', 0):,}")
     for kind, n in sorted(pipe["accepted"].items()):
         table.add_row(f"accepted {kind}s", f"{n:,}")
+    for kind, n in sorted(pipe.get("scored", {}).items()):
+        table.add_row(f"scored {kind}", f"{n:,}")
     table.add_row("dead letters", f"{sum(pipe['dead_letters'].values()):,}")
     for name, n in summary["warehouse"].items():
         table.add_row(f"warehouse {name} (FINAL)", f"{n:,}")

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.sensitivity.lexicon import DEFAULT_DIR as DEFAULT_LEXICON
+
 
 class Settings(BaseSettings):
     """Runtime settings. Embedded defaults need nothing set; production sets the two URLs."""
@@ -35,6 +37,8 @@ class Settings(BaseSettings):
     sink_retry_max_wait_s: float = Field(30.0, description="cap of the warehouse retry backoff")
     broker_session_timeout_s: float = Field(
         6.0, description="consumer group session timeout (Kafka's minimum is 6 s)")
+    lexicon_dir: Path = Field(DEFAULT_LEXICON, description="sensitivity lexicon (YAML rules)")
+    lexicon_reload_s: float = Field(10.0, description="how often to look for lexicon changes")
     stop_timeout_s: float = Field(30.0, description="graceful stop limit, then exit hard")
     web_port: int = Field(0, description="worker's local HTTP port (0 = pick a free one)")
 

@@ -7,7 +7,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from schemas.topics import COMMENTS, POSTS, SNAPSHOTS
+
 _LATENCY_SAMPLES = 200_000
+SCORED_TOPICS = (SNAPSHOTS.name, POSTS.name, COMMENTS.name)
 
 
 @dataclass
@@ -21,6 +24,8 @@ class PipelineStats:
     sent_messages: Counter[str] = field(default_factory=Counter)
     sunk_messages: Counter[str] = field(default_factory=Counter)
     rows_written: Counter[str] = field(default_factory=Counter)
+    scored: Counter[str] = field(default_factory=Counter)
+    scored_messages: Counter[str] = field(default_factory=Counter)
     sink_retries: int = 0
     latencies_s: list[float] = field(default_factory=list)
 
@@ -48,11 +53,16 @@ class PipelineStats:
             "sent_messages": dict(self.sent_messages),
             "sunk_messages": dict(self.sunk_messages),
             "rows_written": dict(self.rows_written),
+            "scored": dict(self.scored),
+            "scored_messages": dict(self.scored_messages),
             "sink_retries": self.sink_retries,
             "latency_p50_s": None if p50 is None else round(p50, 4),
             "latency_p99_s": None if p99 is None else round(p99, 4),
+            "drained": self.drained(),
         }
 
     def drained(self) -> bool:
-        """Every canonical message ingest sent has been written by the sink."""
-        return all(self.sunk_messages[t] >= n for t, n in self.sent_messages.items())
+        """Every message the agents sent has been written by the sink, and every canonical
+        bundle has also been scored by the sensitivity agent."""
+        return all(self.sunk_messages[t] >= n for t, n in self.sent_messages.items()) and all(
+            self.scored_messages[t] >= self.sent_messages[t] for t in SCORED_TOPICS)

@@ -232,6 +232,49 @@ PostBundle = Bundle[PostBatch]
 CommentBundle = Bundle[CommentBatch]
 
 
+class RiskHit(BaseModel):
+    """One lexicon hit on one text field of an item, as a span of the original text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule_id: str
+    category: str
+    severity: str
+    field: str = Field(description="title, text, name or bio")
+    start: int = Field(description="character offset into the original field text")
+    end: int
+    term: str = Field(description="the original text of the span")
+    points: int
+    citation: str
+    suggestion: str
+
+
+class ContentScore(BaseModel):
+    """The sensitivity verdict on one post, comment or profile."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item_type: Literal["post", "comment", "profile"]
+    item_id: str = Field(description="post_id, comment_id, or the account key for a profile")
+    account_key: str
+    platform: Platform
+    context: AccountContext
+    score: int = Field(ge=0, le=100)
+    level: str = Field(description="无 / 低 / 中 / 高 / 严重")
+    lexicon_version: str
+    hits: list[RiskHit]
+    observed_at: UtcDatetime = Field(description="when the scored text was captured")
+    scored_at: UtcDatetime
+
+
+class ScoreBundle(BaseModel):
+    """One message of the scores topic: the scores of many items, all of one partition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    scores: list[ContentScore]
+
+
 class DeadLetter(BaseModel):
     """An event that could not be accepted, with the reason a person can act on."""
 

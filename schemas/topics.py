@@ -17,6 +17,7 @@ from schemas.events import (
     DeadLetter,
     PostBundle,
     RegisteredAccount,
+    ScoreBundle,
     SnapshotBundle,
 )
 
@@ -58,6 +59,10 @@ COMMENTS = TopicSpec(
     "matrixguard.canonical.comments", 4, "partition of account_key", CommentBundle,
     "Validated, enriched comments, bundled per partition (one CommentBatch per crawl page).",
 )
+SCORES = TopicSpec(
+    "matrixguard.sensitivity.scores", 4, "partition of account_key", ScoreBundle,
+    "Sensitivity scores with their risk hits, for every post, comment and profile.",
+)
 DEAD_LETTERS = TopicSpec(
     "matrixguard.deadletter", 1, "account_key", DeadLetter,
     "Everything that could not be accepted, with stage, reason and the original bytes.",
@@ -68,7 +73,8 @@ DEAD_LETTERS = TopicSpec(
 CANONICAL_PARTITIONS = POSTS.partitions
 assert SNAPSHOTS.partitions == COMMENTS.partitions == CANONICAL_PARTITIONS
 
-ALL_TOPICS: tuple[TopicSpec, ...] = (RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, DEAD_LETTERS)
+ALL_TOPICS: tuple[TopicSpec, ...] = (
+    RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, SCORES, DEAD_LETTERS)
 
 
 def by_name(name: str) -> TopicSpec:

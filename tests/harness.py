@@ -109,10 +109,7 @@ class WorkerProcess:
         """Until this worker has ingested ``raw_messages`` pages and written all it sent."""
         def done() -> dict[str, Any] | None:
             s = self.stats()
-            sent, sunk = s["sent_messages"], s["sunk_messages"]
-            ok = s["raw_messages"] >= raw_messages and all(
-                sunk.get(t, 0) >= n for t, n in sent.items())
-            return s if ok else None
+            return s if s["raw_messages"] >= raw_messages and s["drained"] else None
         result: dict[str, Any] = wait_for(done, timeout, f"{raw_messages} pages drained")
         return result
 
@@ -156,3 +153,16 @@ def read_topic(bootstrap: str, topic: str, timeout: float = 30) -> list[tuple[by
             await consumer.stop()
 
     return asyncio.run(read())
+
+
+def start_worker_on(broker_url: str, bootstrap: str, tmp_path: Path, roster: Path,
+                    pages: list[Any]) -> WorkerProcess:
+    """Import the roster, publish ``pages`` on the raw topic, start a worker on them."""
+    from pipeline.crawlers.publisher import make_producer, publish
+
+    env = cli_env(broker_url, tmp_path / "wh", tmp_path)
+    run_cli(["registry", "import", str(roster)], env)
+    producer = make_producer(bootstrap)
+    publish(producer, pages)
+    producer.close()
+    return WorkerProcess(env, tmp_path / "wh", tmp_path / "worker.log").start()

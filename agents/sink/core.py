@@ -15,8 +15,14 @@ import orjson
 from pydantic import BaseModel
 
 from agents.deadletters import SourceRef, dead_letter
-from schemas.events import CommentBundle, DeadLetter, PostBundle, SnapshotBundle
-from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SNAPSHOTS
+from schemas.events import (
+    CommentBundle,
+    DeadLetter,
+    PostBundle,
+    ScoreBundle,
+    SnapshotBundle,
+)
+from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS
 
 SNAPSHOT_COLUMNS = (
     "account_key", "platform", "platform_account_id", "name", "avatar_hash", "bio", "status",
@@ -36,6 +42,16 @@ COMMENT_COLUMNS = (
     "comment_id", "post_id", "account_key", "platform", "author_id", "author_name", "text",
     "likes", "parent_comment_id", "published_at", "captured_at", "account_kind", "org_unit",
     "envelope_id", "written_at",
+)
+SCORE_COLUMNS = (
+    "item_type", "item_id", "account_key", "platform", "account_kind", "org_unit", "team",
+    "owner", "score", "level", "hit_count", "categories", "lexicon_version", "observed_at",
+    "scored_at",
+)
+HIT_COLUMNS = (
+    "item_type", "item_id", "account_key", "platform", "account_kind", "org_unit", "team",
+    "owner", "category", "rule_id", "severity", "field", "span_start", "span_end", "term",
+    "points", "citation", "suggestion", "lexicon_version", "detected_at",
 )
 STAGE = "sink"
 DEAD_LETTER_COLUMNS = (
@@ -142,6 +158,25 @@ def _comment_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list
     return _pages(doc, _comment_rows, now)
 
 
+def _score_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    rows: list[Row] = []
+    for s in doc["scores"]:
+        ctx = s["context"]
+        who = (s["item_type"], s["item_id"], s["account_key"], s["platform"], ctx["kind"] or "",
+               ctx["org_unit"], ctx["team"], ctx["owner"])
+        version, scored_at = s["lexicon_version"], _dt(s["scored_at"])
+        hits = s["hits"]
+        rows.append(("content_scores", (
+            *who, s["score"], s["level"], len(hits), sorted({h["category"] for h in hits}),
+            version, _dt(s["observed_at"]), scored_at,
+        )))
+        rows.extend(("risk_hits", (
+            *who, h["category"], h["rule_id"], h["severity"], h["field"], h["start"], h["end"],
+            h["term"], h["points"], h["citation"], h["suggestion"], version, scored_at,
+        )) for h in hits)
+    return rows, []
+
+
 def _dead_letter(dl: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
     return [("dead_letters", (
         dl["dead_letter_id"], dl["stage"], dl["reason"], dl["error"], dl["source_topic"],
@@ -166,6 +201,9 @@ MAPPINGS: dict[str, TopicMapping] = {
         PostBundle, (("posts", POST_COLUMNS), ("post_metrics", METRIC_COLUMNS)), _post_bundle),
     COMMENTS.name: TopicMapping(
         CommentBundle, (("comments", COMMENT_COLUMNS),), _comment_bundle),
+    SCORES.name: TopicMapping(
+        ScoreBundle, (("content_scores", SCORE_COLUMNS), ("risk_hits", HIT_COLUMNS)),
+        _score_bundle),
     DEAD_LETTERS.name: TopicMapping(
         DeadLetter, (("dead_letters", DEAD_LETTER_COLUMNS),), _dead_letter),
 }

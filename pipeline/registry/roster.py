@@ -8,30 +8,20 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from agents.validation import describe
+from agents.validation import FileProblem, describe, summarize
 from schemas.events import RegisteredAccount
 
 COLUMNS = tuple(RegisteredAccount.model_fields)
 MAX_ERRORS_SHOWN = 20
 
 
-@dataclass(frozen=True)
-class RowError:
-    """One problem in one row."""
-
-    path: Path
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+RowError = FileProblem
 
 
 class RosterError(ValueError):
@@ -40,9 +30,7 @@ class RosterError(ValueError):
     def __init__(self, path: Path, errors: list[RowError]) -> None:
         self.path = path
         self.errors = errors
-        shown = "; ".join(str(e) for e in errors[:3])
-        more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
-        super().__init__(f"{len(errors)} invalid row(s), nothing imported: {shown}{more}")
+        super().__init__(summarize(errors, "invalid row(s), nothing imported"))
 
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:

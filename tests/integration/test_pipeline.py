@@ -16,7 +16,7 @@ from pipeline.crawlers.simulator import SimulatedMessage, Simulator, SimulatorCo
 from schemas.events import DeadLetter, RegisteredAccount
 from schemas.topics import DEAD_LETTERS
 from tests.conftest import ROSTER
-from tests.harness import WorkerProcess, cli_env, read_topic, run_cli
+from tests.harness import WorkerProcess, cli_env, read_topic, run_cli, start_worker_on
 
 pytestmark = pytest.mark.integration
 
@@ -44,13 +44,7 @@ def test_valid_events_land_exactly_once_and_bad_ones_as_dead_letters(
     valid, dead = expected(messages)
     assert dead > 0 and valid["post"] > 0 and valid["comment"] > 0
 
-    env = cli_env(broker.url, tmp_path / "wh", tmp_path)
-    run_cli(["registry", "import", str(ROSTER)], env)
-    producer = make_producer(broker.bootstrap)
-    publish(producer, messages)
-    producer.close()
-
-    worker = WorkerProcess(env, tmp_path / "wh", tmp_path / "worker.log").start()
+    worker = start_worker_on(broker.url, broker.bootstrap, tmp_path, ROSTER, messages)
     try:
         stats = worker.wait_drained(len(messages))
         assert stats["raw_messages"] == len(messages)

@@ -9,7 +9,7 @@ import orjson
 from agents.deadletters import SourceRef
 from agents.ingest.core import ingest
 from agents.sink.core import MAPPINGS, build_blocks
-from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SNAPSHOTS, by_name
+from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS, by_name
 from tests.unit.test_ingest_core import ACCOUNT, SRC, comment, page, post
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -30,7 +30,8 @@ def canonical(topic: str, pages: int = 1) -> bytes:
 
 
 def test_every_topic_maps_to_its_tables() -> None:
-    assert set(MAPPINGS) == {SNAPSHOTS.name, POSTS.name, COMMENTS.name, DEAD_LETTERS.name}
+    assert set(MAPPINGS) == {SNAPSHOTS.name, POSTS.name, COMMENTS.name, SCORES.name,
+                             DEAD_LETTERS.name}
     src = SourceRef(POSTS.name, 0, 7, SRC.timestamp_ms)
     blocks = build_blocks(POSTS.name, [(src, canonical(POSTS.name))], NOW)
     assert blocks.events == 1 and blocks.rejected == []
@@ -65,3 +66,26 @@ def test_undecodable_canonical_message_is_a_sink_dead_letter() -> None:
     assert all(d.stage == "sink" for d in blocks.rejected)
     assert len(blocks.tables["posts"]) == 1  # the half-good message left no rows behind
     assert len(blocks.tables["post_metrics"]) == 1
+
+
+def test_scores_become_content_scores_and_risk_hits() -> None:
+    from schemas.events import AccountContext, ContentScore, RiskHit, ScoreBundle
+
+    hit = RiskHit(rule_id="FIN-GUAR-001", category="guarantee", severity="critical",
+                  field="text", start=3, end=7, term="稳赚不赔", points=80, citation="c",
+                  suggestion="s")
+    score = ContentScore(item_type="post", item_id="p1", account_key="weibo:100",
+                         platform="weibo", context=AccountContext(org_unit="总行"), score=80,
+                         level="严重", lexicon_version="abc", hits=[hit, hit], observed_at=NOW,
+                         scored_at=NOW)
+    clean = score.model_copy(update={"item_id": "p2", "score": 0, "level": "无", "hits": []})
+    raw = orjson.dumps(ScoreBundle(scores=[score, clean]).model_dump())
+    blocks = build_blocks(SCORES.name, [(SourceRef(SCORES.name, 0, 1, 0), raw)], NOW)
+    assert len(blocks.tables["content_scores"]) == 2 and len(blocks.tables["risk_hits"]) == 2
+    scores = blocks.tables["content_scores"]
+    row = dict(zip(scores.column_names, (c[0] for c in scores.columns), strict=True))
+    assert row["hit_count"] == 2 and row["categories"] == ["guarantee"]
+    assert row["org_unit"] == "总行" and row["level"] == "严重"
+    hits = blocks.tables["risk_hits"]
+    hit_row = dict(zip(hits.column_names, (c[0] for c in hits.columns), strict=True))
+    assert (hit_row["span_start"], hit_row["span_end"], hit_row["term"]) == (3, 7, "稳赚不赔")

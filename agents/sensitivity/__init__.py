@@ -1,0 +1,1 @@
+"""sensitivity: evasion-proof, explainable compliance scanning (Hyperscan)."""
