@@ -13,7 +13,7 @@ repeated characters (稳稳赚赚), pinyin spellings (bao本) — are handled by
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from agents.sensitivity.rules import Normalization
@@ -113,10 +113,20 @@ class View:
 
     flags: tuple[str, ...]
     table: dict[int, str]
+    # The table as a list indexed by code point: ``str.translate`` is twice as fast with it as
+    # with the dict (code points past its end raise IndexError, i.e. stay as they are).
+    lookup: list[str] = field(repr=False, compare=False)
 
     def apply(self, text: str) -> str:
         """The canonical text (same length as ``text``)."""
-        return text.translate(self.table)
+        return text.translate(self.lookup)
+
+
+def _as_list(table: dict[int, str]) -> list[str]:
+    lookup = [chr(cp) for cp in range(max(table, default=0x7F) + 1)]
+    for cp, ch in table.items():
+        lookup[cp] = ch
+    return lookup
 
 
 @cache
@@ -140,7 +150,7 @@ def view_for(flags: tuple[str, ...]) -> View:
     if "case" in key:
         for cp, ch in list(composed.items()):
             composed[cp] = tables["case"].get(ord(ch), ch)
-    return View(key, composed)
+    return View(key, composed, _as_list(composed))
 
 
 def flags_of(norm: Normalization) -> tuple[str, ...]:
