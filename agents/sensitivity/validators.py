@@ -18,27 +18,35 @@ def _standalone(text: str, start: int, end: int) -> bool:
     return not (before.isdigit() or after.isdigit() or (after != "" and after in "xX"))
 
 
+def id_check_digit(body: str) -> str:
+    """The GB 11643-1999 check character for the first 17 digits of a resident ID number."""
+    total = sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
 def id_card_valid(number: str) -> bool:
     """GB 11643-1999 checksum of an 18-character resident ID number."""
     if len(number) != 18 or not number[:17].isdigit():
         return False
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
-    return _ID_CHECK[total % 11] == number[17].lower()
+    return id_check_digit(number[:17]) == number[17].lower()
+
+
+def luhn_check_digit(body: str) -> str:
+    """The Luhn check digit to append to ``body``."""
+    total = 0
+    for i, d in enumerate(reversed(body)):
+        n = int(d)
+        if i % 2 == 0:  # doubled: these are the odd positions once the check digit is added
+            n = n * 2 - 9 if n * 2 > 9 else n * 2
+        total += n
+    return str((10 - total % 10) % 10)
 
 
 def luhn_valid(number: str) -> bool:
     """Luhn checksum (bank cards), 16 to 19 digits."""
     if not (16 <= len(number) <= 19 and number.isdigit()):
         return False
-    total = 0
-    for i, d in enumerate(reversed(number)):
-        n = int(d)
-        if i % 2 == 1:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return total % 10 == 0
+    return luhn_check_digit(number[:-1]) == number[-1]
 
 
 def id_card(text: str, start: int, end: int) -> bool:

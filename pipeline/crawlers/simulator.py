@@ -40,6 +40,7 @@ from typing import Any
 
 import orjson
 
+from agents.sensitivity.validators import id_check_digit, luhn_check_digit
 from pipeline.crawlers import simulated_content as content
 from schemas.events import (
     MAX_ITEMS_PER_PAGE,
@@ -213,24 +214,14 @@ def fake_id_card(rng: random.Random) -> str:
     region = rng.choice(content.ID_REGIONS)
     birth = f"{rng.randint(1960, 2003)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
     body = f"{region}{birth}{rng.randint(0, 999):03d}"
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    total = sum(int(d) * w for d, w in zip(body, weights, strict=True))
-    return body + "10X98765432"[total % 11]
+    return body + id_check_digit(body).upper()
 
 
 def fake_bank_card(rng: random.Random) -> str:
     """A 16- or 19-digit UnionPay-style card number with a valid Luhn check digit."""
     length = rng.choice((16, 19))
     body = "62" + "".join(str(rng.randrange(10)) for _ in range(length - 3))
-    total = 0
-    for i, d in enumerate(reversed(body)):
-        n = int(d)
-        if i % 2 == 0:
-            n *= 2
-            if n > 9:
-                n -= 9
-        total += n
-    return body + str((10 - total % 10) % 10)
+    return body + luhn_check_digit(body)
 
 
 def _poisson(rng: random.Random, lam: float) -> int:

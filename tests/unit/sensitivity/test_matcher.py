@@ -11,19 +11,11 @@ import pytest
 from agents.sensitivity.lexicon import LexiconError, load_lexicon
 from agents.sensitivity.matcher import Matcher, PatternError
 from agents.sensitivity.scorer import level_of, score_item
-from agents.sensitivity.validators import id_card_valid, luhn_valid
+from agents.sensitivity.validators import id_card_valid, luhn_check_digit, luhn_valid
 from tests.unit.sensitivity.conftest import SMALL, write_lexicon
 
 ID = "110101199003074573"      # valid GB 11643 checksum
-
-
-def _with_luhn(body: str) -> str:
-    digits = [int(d) for d in reversed(body)]
-    total = sum(d if i % 2 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(digits))
-    return body + str((10 - total % 10) % 10)
-
-
-CARD = _with_luhn("622202020011223344")  # 19 digits, passes Luhn
+CARD = "622202020011223344" + luhn_check_digit("622202020011223344")  # 19 digits
 
 
 def spans(matcher: Matcher, text: str) -> list[tuple[str, str]]:
@@ -60,6 +52,9 @@ def test_switched_off_transformations_are_respected(matcher: Matcher) -> None:
 
 def test_personal_data_needs_a_valid_checksum(matcher: Matcher) -> None:
     assert id_card_valid(ID) and luhn_valid(CARD)
+    # published check vectors, independent of our check-digit functions
+    assert id_card_valid("11010519491231002X") and not id_card_valid("110105194912310021")
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
     assert spans(matcher, f"身份证{ID}请核对") == [("PII-ID-001", ID)]
     assert spans(matcher, f"卡号{CARD}") == [("PII-ID-001", CARD)]
     assert spans(matcher, "身份证110101199003074570") == []  # wrong checksum
