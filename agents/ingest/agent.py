@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from agents.deadletters import SourceRef
 from agents.ingest.core import bundle, ingest
+from pipeline.held_batches import held_batches
 from pipeline.registry.cache import RegistryCache
 from pipeline.stats import PipelineStats
 from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, RAW_CRAWL, REGISTRY, SNAPSHOTS
@@ -40,12 +41,9 @@ def register(
     @app.agent(raw_topic, name="ingest")
     async def ingest_agent(stream: faust.StreamT[bytes]) -> None:
         await registry.ready.wait()
-        batches = stream.take_events(batch_max, within=within_s)  # type: ignore[attr-defined]
-        async for events in batches:
-            # Hold an extra reference on each page until its output is handed to the producer
-            # (flushed before any commit): a cancel in between must not mark it done.
-            for event in events:
-                event.message.incref()
+        # Each page is held until its output is handed to the producer (which Faust flushes
+        # before any commit): a cancel in between must not mark it done.
+        async for events in held_batches(stream, batch_max, within_s):
             now = datetime.now(UTC)
             results = []
             for event in events:
@@ -69,8 +67,6 @@ def register(
                     stats.accepted["post"] += len(result.posts.posts)
                 if result.comments:
                     stats.accepted["comment"] += len(result.comments.comments)
-            for event in events:
-                await stream.ack(event)
 
     @app.agent(registry_topic, name="registry-follower")
     async def follow_registry(stream: faust.StreamT[bytes]) -> None:

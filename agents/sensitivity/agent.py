@@ -22,6 +22,7 @@ from agents.sensitivity.core import (
     score_profiles,
 )
 from agents.sensitivity.matcher import Matcher
+from pipeline.held_batches import held_batches
 from pipeline.stats import PipelineStats
 from schemas.topics import COMMENTS, POSTS, SCORES, SNAPSHOTS
 
@@ -40,10 +41,7 @@ def register(
 
         @app.agent(topic, name=f"sensitivity-{short}")
         async def sensitivity(stream: faust.StreamT[bytes]) -> None:
-            batches = stream.take_events(batch_max, within=within_s)  # type: ignore[attr-defined]
-            async for events in batches:
-                for event in events:
-                    event.message.incref()
+            async for events in held_batches(stream, batch_max, within_s):
                 matcher = holder.matcher  # one lexicon version for the whole batch
                 now = datetime.now(UTC).isoformat()
                 per_partition: dict[int, list[ScoreDoc]] = {}
@@ -60,8 +58,6 @@ def register(
                     stats.sent_messages[SCORES.name] += 1
                     stats.scored[short] += len(scores)
                 stats.scored_messages[topic_name] += len(events)
-                for event in events:
-                    await stream.ack(event)
 
     make(POSTS.name, score_posts, "posts")
     make(COMMENTS.name, score_comments, "comments")

@@ -1,9 +1,8 @@
 """The thin Faust module of ``sink``: canonical topics → warehouse, batch by batch.
 
-Offsets advance only after a batch is in ClickHouse. Faust acks a ``take()`` batch when the
-next one is asked for, even if the body raised or was cancelled, so each message gets an extra
-reference when it arrives and loses it only once its rows are written: an unwritten batch is
-never committed. Warehouse errors are retried here, with backoff, for as long as it takes.
+Offsets advance only after a batch is in ClickHouse (:mod:`pipeline.held_batches`): an
+unwritten batch is never committed. Warehouse errors are retried here, with backoff, for as
+long as it takes.
 """
 
 from __future__ import annotations
@@ -17,6 +16,7 @@ from tenacity import AsyncRetrying, retry_if_exception_type, wait_exponential_ji
 
 from agents.deadletters import SourceRef
 from agents.sink.core import MAPPINGS, Blocks, build_blocks
+from pipeline.held_batches import held_batches
 from pipeline.logs import get_logger
 from pipeline.stats import PipelineStats
 from pipeline.warehouse.store import Warehouse
@@ -62,11 +62,7 @@ def register(
 
         @app.agent(topic, name=f"sink-{short}")
         async def sink(stream: faust.StreamT[bytes]) -> None:
-            # take_events: faust-streaming ≥ 0.11 (not in StreamT's type stubs)
-            batches = stream.take_events(batch_max, within=within_s)  # type: ignore[attr-defined]
-            async for events in batches:
-                for event in events:
-                    event.message.incref()
+            async for events in held_batches(stream, batch_max, within_s):
                 messages = [
                     (SourceRef(e.message.topic, e.message.partition, e.message.offset,
                                int(e.message.timestamp * 1000)), e.message.value or b"")
@@ -81,8 +77,6 @@ def register(
                     stats.dead_letters[dead.reason] += 1
                 stats.record_latencies(blocks.published_ms, time.time())
                 stats.sunk_messages[topic_name] += len(events)
-                for event in events:
-                    await stream.ack(event)
 
     for name in MAPPINGS:
         make(name)
