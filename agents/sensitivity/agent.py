@@ -7,7 +7,7 @@ Scores are published in per-partition bundles on the scores topic; the sink writ
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import faust
@@ -26,7 +26,7 @@ from pipeline.held_batches import held_batches
 from pipeline.stats import PipelineStats
 from schemas.topics import COMMENTS, POSTS, SCORES, SNAPSHOTS
 
-Scorer = Callable[[Matcher, Page, str], list[ScoreDoc]]
+Scorer = Callable[[Matcher, Sequence[Page], str], list[list[ScoreDoc]]]
 
 
 def register(
@@ -44,13 +44,14 @@ def register(
             async for events in held_batches(stream, batch_max, within_s):
                 matcher = holder.matcher  # one lexicon version for the whole batch
                 now = datetime.now(UTC).isoformat()
-                per_partition: dict[int, list[ScoreDoc]] = {}
+                pages: list[Page] = []
                 for event in events:
-                    bundle = orjson.loads(event.message.value or b"{}")
-                    for page in bundle.get("pages", ()):
-                        scored = score(matcher, page, now)
-                        part = SCORES.partition_of(page["account_key"])
-                        per_partition.setdefault(part, []).extend(scored)
+                    pages.extend(orjson.loads(event.message.value or b"{}").get("pages", ()))
+                per_partition: dict[int, list[ScoreDoc]] = {}
+                # every item of the batch in one scan (see Matcher.scan_many)
+                for page, scored in zip(pages, score(matcher, pages, now), strict=True):
+                    part = SCORES.partition_of(page["account_key"])
+                    per_partition.setdefault(part, []).extend(scored)
                 for part, scores in per_partition.items():
                     value = orjson.dumps({"scores": scores})
                     await scores_topic.send(key=str(scores[0]["account_key"]).encode(),

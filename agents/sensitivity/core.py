@@ -8,14 +8,14 @@ new one when the lexicon's files change, without a restart.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from agents.sensitivity.lexicon import content_version, load_lexicon
 from agents.sensitivity.matcher import Matcher
 from agents.sensitivity.rules import AccountKindName, ItemKind
-from agents.sensitivity.scorer import Scored, score_item
+from agents.sensitivity.scorer import ItemToScore, Scored, score_items
 from pipeline.logs import get_logger
 
 log = get_logger(__name__)
@@ -82,32 +82,33 @@ def _kind(page: Page) -> AccountKindName | None:
     return kind
 
 
-def score_posts(matcher: Matcher, page: Page, now: str) -> list[ScoreDoc]:
-    """Scores of a page's posts (a PostBatch as JSON)."""
-    kind = _kind(page)
-    return [
-        _score_doc(score_item(matcher, {"title": p["title"], "text": p["text"],
-                                        "tags": " ".join(p["tags"])}, "post", kind),
-                   "post", p["post_id"], page, p["captured_at"], now)
-        for p in page["posts"]
-    ]
+def _score_pages(
+    matcher: Matcher, pages: Sequence[Page], now: str, list_key: str, item_type: ItemKind,
+    fields: Callable[[Mapping[str, Any]], dict[str, str]], id_key: str,
+) -> list[list[ScoreDoc]]:
+    """Score every item of every page in one batch; the docs come back per page."""
+    items: list[ItemToScore] = []
+    for page in pages:
+        kind = _kind(page)
+        items.extend((fields(x), item_type, kind) for x in page[list_key])
+    scored = iter(score_items(matcher, items))
+    return [[_score_doc(next(scored), item_type, x[id_key], page, x["captured_at"], now)
+             for x in page[list_key]] for page in pages]
 
 
-def score_comments(matcher: Matcher, page: Page, now: str) -> list[ScoreDoc]:
-    """Scores of a page's comments (a CommentBatch as JSON)."""
-    kind = _kind(page)
-    return [
-        _score_doc(score_item(matcher, {"text": c["text"]}, "comment", kind), "comment",
-                   c["comment_id"], page, c["captured_at"], now)
-        for c in page["comments"]
-    ]
+def score_posts(matcher: Matcher, pages: Sequence[Page], now: str) -> list[list[ScoreDoc]]:
+    """Scores of pages of posts (PostBatch JSON): title, text and tags."""
+    return _score_pages(matcher, pages, now, "posts", "post", lambda p: {
+        "title": p["title"], "text": p["text"], "tags": " ".join(p["tags"])}, "post_id")
 
 
-def score_profiles(matcher: Matcher, page: Page, now: str) -> list[ScoreDoc]:
-    """Scores of account profiles, name and bio (a SnapshotBatch as JSON)."""
-    kind = _kind(page)
-    return [
-        _score_doc(score_item(matcher, {"name": s["name"], "bio": s["bio"]}, "profile", kind),
-                   "profile", s["account_key"], page, s["captured_at"], now)
-        for s in page["snapshots"]
-    ]
+def score_comments(matcher: Matcher, pages: Sequence[Page], now: str) -> list[list[ScoreDoc]]:
+    """Scores of pages of comments (CommentBatch JSON)."""
+    return _score_pages(matcher, pages, now, "comments", "comment",
+                        lambda c: {"text": c["text"]}, "comment_id")
+
+
+def score_profiles(matcher: Matcher, pages: Sequence[Page], now: str) -> list[list[ScoreDoc]]:
+    """Scores of account profiles, name and bio (SnapshotBatch JSON)."""
+    return _score_pages(matcher, pages, now, "snapshots", "profile",
+                        lambda s: {"name": s["name"], "bio": s["bio"]}, "account_key")

@@ -1,20 +1,29 @@
-"""Map text to a canonical form, one character to one character.
+"""Map text to a canonical form: character tables, then squeezing.
 
-Every transformation here maps a single character to a single character, so the canonical
-text has the same length as the original and a character offset in one *is* the offset in the
-other: a hit found on the canonical text is shown on the original text exactly, with no offset
-table to build or consult. That also keeps normalisation at C speed (``str.translate``).
+Two stages:
 
-Transformations that change length — symbols inserted between characters (稳!赚@不#赔),
-repeated characters (稳稳赚赚), pinyin spellings (bao本) — are handled by the patterns instead
-(:mod:`agents.sensitivity.patterns`), which tolerate them.
+1. **Character tables** (1:1): full/half width, case, traditional→simplified, digit styles
+   (①⑴一二三０ → 1), stylised Latin letters (𝐀 Ⓐ → a). Each maps one character to one
+   character, so the *canonical* text has the same length as the original.
+2. **Squeezing** (shortens): separators between characters are dropped (稳!赚@不#赔, zero-width
+   spaces, emoji) and runs of one repeated ideograph collapse to one (稳稳赚赚 → 稳赚). Lexicon
+   literals are squeezed the same way, so they match as plain literals.
+
+:mod:`agents.sensitivity.views` applies both to a whole batch of texts at once (NumPy) and keeps
+the offset map from the squeezed text back to the original; the functions here are the
+per-string forms (literals, exception windows, the CLI). Pinyin spellings (bao本) are handled
+by expanding literals (:mod:`agents.sensitivity.patterns`).
 """
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
+
+import numpy as np
+import numpy.typing as npt
 
 from agents.sensitivity.rules import Normalization
 
@@ -22,8 +31,17 @@ CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))
 _CN_DIGITS = {"零": "0", "〇": "0", "一": "1", "二": "2", "两": "2", "三": "3", "四": "4",
               "五": "5", "六": "6", "七": "7", "八": "8", "九": "9", "壹": "1", "贰": "2",
               "叁": "3", "肆": "4", "伍": "5", "陆": "6", "柒": "7", "捌": "8", "玖": "9"}
-# The flags that change the characters (the others shape the patterns).
+# The flags that change the characters (1:1); ``separators`` and ``repeats`` squeeze.
 TEXT_FLAGS = ("width", "case", "traditional", "digits", "latin")
+UNICODE_SIZE = 0x110000
+# Code points that are not letters, digits or ideographs and may be inserted between the
+# characters of a word: ASCII punctuation and space (NUL excepted: it marks text boundaries in a
+# batch), Latin-1 symbols, general punctuation (zero-width characters included), arrows and
+# symbols, CJK punctuation, vertical forms, full-width punctuation, emoji.
+SEPARATOR_RANGES = (
+    (0x01, 0x2F), (0x3A, 0x40), (0x5B, 0x60), (0x7B, 0x7F), (0xA0, 0xBF), (0x2000, 0x206F),
+    (0x2190, 0x2BFF), (0x3000, 0x303F), (0xFE30, 0xFE4F), (0xFF01, 0xFF0F), (0xFF1A, 0xFF20),
+    (0xFF3B, 0xFF40), (0xFF5B, 0xFF65), (0xFE00, 0xFE0F), (0x1F000, 0x1FAFF))
 
 
 def _single(ch: str) -> str | None:
@@ -107,6 +125,34 @@ def _tables() -> dict[str, dict[int, str]]:
             "latin": _latin_table(), "traditional": _traditional_table()}
 
 
+def _mask(ranges: tuple[tuple[int, int], ...]) -> npt.NDArray[np.bool_]:
+    mask = np.zeros(UNICODE_SIZE, dtype=np.bool_)
+    for lo, hi in ranges:
+        mask[lo:hi + 1] = True
+    return mask
+
+
+SEPARATOR_MASK = _mask(SEPARATOR_RANGES)
+CJK_MASK = _mask(CJK_RANGES)
+_DELETE = {cp: None for lo, hi in SEPARATOR_RANGES for cp in range(lo, hi + 1)}
+_CJK_CLASS = "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in CJK_RANGES)
+_REPEAT = re.compile(f"([{_CJK_CLASS}])\\1+")
+
+
+def is_separator(ch: str) -> bool:
+    """True for a character squeezing drops."""
+    return ord(ch) in _DELETE
+
+
+def squeeze(text: str, separators: bool = True, repeats: bool = True) -> str:
+    """Drop separators and collapse repeated ideographs (apply to canonical text)."""
+    if separators:
+        text = text.translate(_DELETE)
+    if repeats:
+        text = _REPEAT.sub(r"\1", text)
+    return text
+
+
 @dataclass(frozen=True)
 class View:
     """One canonical form of text: the translation for a set of switched-on transformations."""
@@ -120,6 +166,15 @@ class View:
     def apply(self, text: str) -> str:
         """The canonical text (same length as ``text``)."""
         return text.translate(self.lookup)
+
+    @cached_property
+    def codes(self) -> npt.NDArray[np.uint32]:
+        """The table as an array over all code points, for batches (:mod:`views`)."""
+        codes = np.arange(UNICODE_SIZE, dtype=np.uint32)
+        if self.table:
+            codes[np.fromiter(self.table, np.int64)] = np.fromiter(
+                (ord(c) for c in self.table.values()), np.uint32)
+        return codes
 
 
 def _as_list(table: dict[int, str]) -> list[str]:
@@ -159,8 +214,14 @@ def flags_of(norm: Normalization) -> tuple[str, ...]:
 
 
 def normalize(text: str, norm: Normalization | None = None) -> str:
-    """Canonical form of ``text`` under ``norm`` (all transformations by default)."""
+    """Canonical form of ``text`` under ``norm``'s character tables (1:1, same length)."""
     return view_for(flags_of(norm or Normalization())).apply(text)
+
+
+def canonical_squeezed(text: str, norm: Normalization | None = None) -> str:
+    """``text`` under every transformation ``norm`` switches on: tables, then squeezing."""
+    norm = norm or Normalization()
+    return squeeze(normalize(text, norm), norm.separators, norm.repeats)
 
 
 def is_cjk(ch: str) -> bool:

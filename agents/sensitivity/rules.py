@@ -81,6 +81,8 @@ class Normalization(BaseModel):
     separators: bool = True     # 稳!赚@不#赔, zero-width characters between characters
     repeats: bool = True        # 稳稳稳赚赚
     pinyin: bool = False        # bao本, baoben (for high-severity literal rules)
+    # Regular expressions see the text after the character tables only (no squeezing):
+    # separators and repeats are for the regex to allow, e.g. \d{4}[ -]?\d{4}.
 
 
 class Pattern(BaseModel):
@@ -141,11 +143,9 @@ class WordList(BaseModel):
     severity: Severity
     weight: int = Field(ge=1, le=100)
     applies_to: AppliesTo = Field(default_factory=AppliesTo)
-    # Lists can hold tens of thousands of terms: by default they match as plain literals
-    # (after the 1:1 normalisations); separator- and repeat-tolerance cost compile time and
-    # database size per term, so a list switches them on explicitly.
-    normalize: Normalization = Field(
-        default_factory=lambda: Normalization(separators=False, repeats=False))
+    # Lists can hold tens of thousands of terms; every term is squeezed like the text, so
+    # separator- and repeat-tolerance cost nothing per term and are on by default.
+    normalize: Normalization = Field(default_factory=Normalization)
     citation: str = Field(min_length=1)
     suggestion: str = Field(min_length=1)
 
