@@ -251,6 +251,17 @@ BIOS: dict[str, tuple[str, ...]] = {
         "在{city}做金融的普通人|一起慢慢变富", "持证理财师|内容仅为个人观点",
     ),
 }
+# Off-brand bios of a hijacked or resold account (the ``bio_changed`` incident): traffic
+# farming (引流), loan brokers (贷款中介), "add me on WeChat" (加微信); ``{wx}`` is a contact id.
+OFFBRAND_BIOS = (
+    "专业贷款中介|低息快贷 当天放款|加微信{wx}详聊",
+    "引流合作|粉丝互推 商务V:{wx}",
+    "小额贷款 不看流水 秒批|+V:{wx}",
+    "兼职日结 在家可做|加微信{wx}领资料",
+    "代办大额信用卡 额度高|私信或加薇{wx}",
+    "美妆好物分享|商务合作加微信{wx}",
+    "副业带做 一部手机就能赚|vx:{wx}",
+)
 RENAMES = (
     "每日好物推荐官", "{name}福利社", "生活小百科{n}", "{name}(已停更)", "小鹿爱分享",
     "搞钱研究所{n}",

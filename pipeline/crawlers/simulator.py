@@ -14,14 +14,46 @@ What a page holds:
   appearance stamped with the page's ``captured_at``; new posts arrive at a per-account rate;
 * new comments under those posts (each emitted once): praise, questions, complaints, chatter,
   and the official account's replies to complaints;
-* rare incidents (``status_change_rate`` per crawl): restricted, banned, private, verification
-  lost, verification subject changed, renamed, follower drop, negative-comment surge; most
-  recover after a while;
+* rare incidents, injected with ground truth (see below);
 * non-compliant phrases in ``noncompliant_share`` of posts and comments, some of them obfuscated
   (separators, traditional characters), and fake ID-card / bank-card numbers;
 * malformed events in about ``malformed_share`` of events: broken JSON, invalid envelope header,
   invalid item, invalid snapshot, item of another account. :class:`SimulatedMessage` says
   exactly how many events ``ingest`` must accept and how many dead letters it must produce.
+
+Incidents (:data:`INCIDENT_KINDS`), one at a time per account, each reported in
+:attr:`SimulatedMessage.incidents` on the message where it starts (``"banned"``) and on the one
+where it ends (``"recovered:banned"``; never for a permanent one):
+
+* ``restricted``, ``banned``, ``private``, ``deleted`` -- the snapshot's status; a banned,
+  private or deleted account shows no posts or comments. Most recover (a deleted account seldom);
+* ``verification_lost`` (verified becomes false), ``subject_changed`` (the verification subject
+  becomes an unrelated company) -- verified accounts only;
+* ``renamed`` (only the name changes), ``avatar_changed`` (only the avatar hash), ``bio_changed``
+  (the bio becomes an off-brand one: traffic farming, loan broker, "add me on WeChat");
+* ``follower_drop`` (followers × 0.5–0.85), ``follower_spike`` (× 1.3–2.5, bought followers);
+* ``engagement_spike`` -- a post published at that crawl ends with 15–40× the views, likes,
+  comments, shares and favourites of the account's typical post (at least 3,000 views), arriving
+  within hours; its id is in :attr:`SimulatedMessage.spiked_post_ids` of that message. Normal
+  posts spread only log-normally (σ 0.5) around the account's reach, with no natural virality;
+* ``dormant`` -- no new post for at least 21 days and at least 10 mean inter-post gaps, while
+  crawls and snapshots go on; never for an account posting under 0.5 posts a day (a slower
+  account's natural pauses come close to that);
+* ``posting_burst`` -- 10–25 extra posts within the last 30 minutes (at most one crawl interval)
+  before that crawl, then back to normal;
+* ``negative_surge`` -- about 65–85 % of the users' new comments on the account are complaints
+  (well over 50 % of all its new comments, replies included; 17 % normally), comment volume
+  × 2–3, and the official account answers fewer of them.
+
+``posting_burst`` recovers at the account's next crawl, ``engagement_spike`` once its bought
+engagement has arrived (3 to 12 hours, at least one crawl), ``dormant`` after its silence; the
+others after 3 hours to 5 days of simulated time, or never (20 % of the time; 90 % for
+``deleted``).
+
+Switches on :class:`SimulatorConfig`: the per-crawl chance (``status_change_rate``, alias
+``incident_rate``), which kinds (``incident_kinds``), their weights (``incident_weights``) and
+the share of the roster that may get any at all (``incident_accounts``). The chosen keys are
+:meth:`Simulator.incident_eligible`; the other accounts stay normal for the whole run.
 
 Same roster, seed and start give byte-identical messages: one ``random.Random(seed)`` drives
 everything and no wall clock is read while generating.
@@ -29,13 +61,15 @@ everything and no wall clock is read while generating.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import random
 import re
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from types import MappingProxyType
 from typing import Any
 
 import orjson
@@ -84,31 +118,76 @@ _TOPIC_WEIGHTS: dict[str, tuple[tuple[str, ...], tuple[int, ...]]] = {
         (14, 24, 16, 8, 6, 8, 4, 8, 12),
     ),
 }
-# Incidents and their weights; the first four need a verified account or apply to anyone.
+# Incidents and their default weights (relative chance among the kinds that apply).
 _INCIDENTS: tuple[tuple[str, int], ...] = (
-    ("restricted", 20), ("banned", 10), ("private", 8), ("verification_lost", 14),
-    ("subject_changed", 6), ("renamed", 16), ("follower_drop", 12), ("negative_surge", 14),
+    ("restricted", 20), ("banned", 10), ("private", 8), ("deleted", 4),
+    ("verification_lost", 14), ("subject_changed", 6),
+    ("renamed", 12), ("avatar_changed", 8), ("bio_changed", 8),
+    ("follower_drop", 12), ("follower_spike", 8),
+    ("engagement_spike", 8), ("dormant", 6), ("posting_burst", 6), ("negative_surge", 14),
 )
+#: Every incident kind the simulator can inject, in a fixed order.
+INCIDENT_KINDS: tuple[str, ...] = tuple(kind for kind, _ in _INCIDENTS)
+#: The default weight of each incident kind.
+DEFAULT_INCIDENT_WEIGHTS: Mapping[str, int] = MappingProxyType(dict(_INCIDENTS))
+_STATUS_INCIDENTS = ("restricted", "banned", "private", "deleted")
+_NEEDS_VERIFIED = ("verification_lost", "subject_changed")
+_NEEDS_POSTS = ("engagement_spike", "dormant", "posting_burst", "negative_surge")
+_PERMANENT_CHANCE = {"deleted": 0.9}  # chance an incident never recovers; 0.2 for the others
+_DORMANT_MIN_RATE = 0.5  # posts/day; slower accounts pause that long anyway
+_DORMANT_MIN_DAYS = 21.0
+_DORMANT_GAP_FACTOR = 10.0  # silence ≥ this many mean gaps: beyond the detector's 8
+_SPIKE_FACTOR = (15.0, 40.0)  # engagement of a spiked post / the account's typical post
+_SPIKE_TAU_HOURS = (1.0, 4.0)  # time constant of the bought engagement's arrival
+_SPIKE_MIN_VIEWS = 3_000.0  # bought engagement comes in packages: never a tiny spike
+_BURST_POSTS = (10, 25)
+_BURST_WINDOW_MS = 30 * 60_000  # burst posts land within this long before the crawl (at most)
 _COMMENT_MIX = (0.40, 0.30, 0.17)  # praise, question, complaint; the rest is chatter
+_REPLY_CHANCE = 0.4  # an official account answers a pending complaint…
+_REPLY_CHANCE_SURGE = 0.1  # …but cannot keep up during a negative-comment surge
+
+
+def _check_kind(kind: object, what: str) -> str:
+    if kind not in DEFAULT_INCIDENT_WEIGHTS:
+        raise ValueError(f"unknown incident kind {kind!r} in {what}; "
+                         f"valid kinds: {', '.join(INCIDENT_KINDS)}")
+    return str(kind)
 
 
 @dataclass(frozen=True)
 class SimulatorConfig:
-    """Knobs of the simulation; the defaults give a realistic mix."""
+    """Knobs of the simulation; the defaults give a realistic mix.
+
+    Incident switches (see the module docstring for what each kind does):
+
+    * ``status_change_rate`` (alias :attr:`incident_rate`; the field keeps its old name) -- the
+      chance, at each crawl of an incident-eligible account with no incident under way, that an
+      incident starts;
+    * ``incident_kinds`` -- inject only these kinds (``None`` = all of :data:`INCIDENT_KINDS`);
+    * ``incident_weights`` -- relative weights overriding :data:`DEFAULT_INCIDENT_WEIGHTS` for
+      the kinds named (a mapping or pairs; stored as a tuple of pairs so the config stays
+      hashable); a weight of 0 disables a kind;
+    * ``incident_accounts`` -- share of the roster that may ever get an incident: exactly
+      ``round(share * accounts)`` accounts, picked by a hash of seed and account key
+      (:meth:`Simulator.incident_eligible`); the others never get any.
+    """
 
     seed: int = 7
     malformed_share: float = 0.01  # share of events (items) that are malformed
     noncompliant_share: float = 0.05  # share of posts/comments carrying non-compliant text
-    status_change_rate: float = 0.002  # per snapshot chance of a rare status change
+    status_change_rate: float = 0.002  # per-crawl chance of starting an incident (incident_rate)
     comments_per_page: int = 10  # average
     posts_per_page: int = 20  # average, ≤ 50 items per page in total
     crawl_interval: timedelta = timedelta(minutes=30)  # simulated time between two crawls
     snapshot_share: float = 0.9  # share of pages that carry the account snapshot
     obfuscated_share: float = 0.25  # share of non-compliant phrases that are obfuscated
+    incident_kinds: tuple[str, ...] | None = None  # None = every kind
+    incident_weights: Mapping[str, float] | tuple[tuple[str, float], ...] | None = None
+    incident_accounts: float = 1.0  # share of accounts that may get incidents at all
 
     def __post_init__(self) -> None:
         for name in ("malformed_share", "noncompliant_share", "status_change_rate",
-                     "snapshot_share", "obfuscated_share"):
+                     "snapshot_share", "obfuscated_share", "incident_accounts"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be within [0, 1], got {value}")
@@ -118,6 +197,47 @@ class SimulatorConfig:
             raise ValueError("comments_per_page must be >= 0")
         if self.crawl_interval <= timedelta(0):
             raise ValueError("crawl_interval must be positive")
+        if self.incident_kinds is not None:
+            if isinstance(self.incident_kinds, str):
+                raise ValueError("incident_kinds must be a sequence of kind names, not a string")
+            kinds = tuple(dict.fromkeys(_check_kind(k, "incident_kinds")
+                                        for k in self.incident_kinds))
+            if not kinds:
+                raise ValueError("incident_kinds must name at least one kind (or be None); "
+                                 "use status_change_rate=0 for no incidents")
+            object.__setattr__(self, "incident_kinds", kinds)
+        if self.incident_weights is not None:
+            pairs = (self.incident_weights.items() if isinstance(self.incident_weights, Mapping)
+                     else self.incident_weights)
+            weights: dict[str, float] = {}
+            for kind, weight in pairs:
+                _check_kind(kind, "incident_weights")
+                if not (isinstance(weight, int | float) and math.isfinite(weight)
+                        and weight >= 0):
+                    raise ValueError(f"incident weight of {kind} must be a finite number >= 0, "
+                                     f"got {weight!r}")
+                weights[kind] = weight
+            object.__setattr__(self, "incident_weights", tuple(
+                (k, weights[k]) for k in INCIDENT_KINDS if k in weights))
+        if not self.incident_table():
+            raise ValueError("no incident kind is left with a positive weight")
+
+    @property
+    def incident_rate(self) -> float:
+        """Per-crawl chance of starting an incident (the ``status_change_rate`` field)."""
+        return self.status_change_rate
+
+    def incident_table(self) -> tuple[tuple[str, float], ...]:
+        """The kinds that can be injected and their weights, after the kind and weight
+        switches (kinds of weight 0 left out)."""
+        weights: dict[str, float] = dict(DEFAULT_INCIDENT_WEIGHTS)
+        if self.incident_weights is not None:
+            overrides = (self.incident_weights.items()
+                         if isinstance(self.incident_weights, Mapping) else self.incident_weights)
+            weights.update(overrides)
+        kinds = INCIDENT_KINDS if self.incident_kinds is None else self.incident_kinds
+        return tuple((k, float(weights[k])) for k in INCIDENT_KINDS
+                     if k in kinds and weights[k] > 0)
 
 
 @dataclass(frozen=True)
@@ -133,6 +253,7 @@ class SimulatedMessage:
     noncompliant_ids: tuple[str, ...] = ()  # post/comment ids of valid items with risky text
     incidents: tuple[str, ...] = ()  # incidents that started ("banned") or ended ("recovered:…")
     malformations: tuple[str, ...] = ()  # what was broken on purpose, e.g. "item:missing_post_id"
+    spiked_post_ids: tuple[str, ...] = ()  # post ids of an engagement_spike, where first listed
 
 
 # -- small pure helpers ---------------------------------------------------------------------------
@@ -258,6 +379,22 @@ def _weighted(rng: random.Random, spec: tuple[tuple[str, ...], tuple[int, ...]])
     return rng.choices(spec[0], weights=spec[1])[0]
 
 
+def incident_eligible_keys(roster: Sequence[RegisteredAccount], seed: int,
+                           share: float) -> frozenset[str]:
+    """The account keys that may get incidents: ``round(share * accounts)`` of them, those whose
+    hash of (seed, account key) ranks lowest. Pure: no message is generated."""
+    keys = list(dict.fromkeys(a.account_key for a in roster))
+    count = math.floor(share * len(keys) + 0.5)
+    if count >= len(keys):
+        return frozenset(keys)
+
+    def rank(key: str) -> tuple[bytes, str]:
+        digest = hashlib.blake2b(f"{seed}:{key}".encode(), digest_size=8).digest()
+        return digest, key
+
+    return frozenset(sorted(keys, key=rank)[:count])
+
+
 def brand_of(display_name: str) -> str:
     """The institution in a display name: 东岳银行信用卡 -> 东岳银行."""
     match = _BRAND_RE.match(display_name)
@@ -297,10 +434,11 @@ class _AccountState:
     """Everything the simulator remembers about one account between its crawls."""
 
     __slots__ = ("account", "avatar_hash", "base_followers", "bio", "brand", "city",
-                 "comment_factor", "complaint_boost", "follower_factor", "following", "growth",
-                 "incident", "key", "last_crawl_ms", "likes_total", "mid_day", "name",
-                 "page_posts", "platform", "post_count", "posts", "posts_per_day", "reach",
-                 "scale_days", "status", "verification_subject", "verified", "voice")
+                 "comment_factor", "complaint_share", "eligible", "follower_factor", "following",
+                 "growth", "incident", "key", "last_crawl_ms", "likes_total", "mid_day", "name",
+                 "page_posts", "pending_burst", "pending_spike", "platform", "post_count",
+                 "posts", "posts_per_day", "publishing", "reach", "scale_days", "status",
+                 "verification_subject", "verified", "voice")
 
     def __init__(self, account: RegisteredAccount) -> None:
         self.account = account
@@ -326,11 +464,15 @@ class _AccountState:
         self.posts_per_day = 0.0
         self.page_posts = 0
         self.comment_factor = 1.0
-        self.complaint_boost = 0.0
+        self.complaint_share = 0.0  # > 0 during a negative surge: share of complaints
         self.reach = 0.0
         self.posts: list[_PostState] = []
         self.last_crawl_ms = 0
         self.incident: _Incident | None = None
+        self.eligible = False  # may get incidents
+        self.publishing = True  # False while dormant
+        self.pending_spike = 0.0  # > 0: publish a spiked post at this crawl, this tau (ms)
+        self.pending_burst = 0  # publish this many extra posts at this crawl
 
 
 # -- the simulator ---------------------------------------------------------------------------------
@@ -352,6 +494,16 @@ class Simulator:
             start = start.replace(tzinfo=UTC)
         self.start = start.astimezone(UTC)
 
+    def incident_eligible(self) -> frozenset[str]:
+        """Ground truth: the account keys that may get incidents (``incident_accounts`` of the
+        roster, chosen from the seed); every other account never gets one. Computed without
+        generating messages. An eligible account is not sure to get one: which incidents did
+        happen, and when, is in :attr:`SimulatedMessage.incidents`."""
+        if self.config.status_change_rate == 0.0:
+            return frozenset()
+        return incident_eligible_keys(self.roster, self.config.seed,
+                                      self.config.incident_accounts)
+
     def messages(self, *, backfill_days: int = 0) -> Iterator[SimulatedMessage]:
         """Endless, deterministic stream of crawl pages.
 
@@ -362,7 +514,8 @@ class Simulator:
         """
         if backfill_days < 0:
             raise ValueError("backfill_days must be >= 0")
-        run = _Run(self.roster, self.config, _to_ms(self.start), backfill_days)
+        run = _Run(self.roster, self.config, _to_ms(self.start), backfill_days,
+                   self.incident_eligible())
         index = 0
         while True:
             yield run.message(index)
@@ -385,9 +538,11 @@ class _Run:
     """One pass of :meth:`Simulator.messages`: all mutable state lives here."""
 
     def __init__(self, roster: tuple[RegisteredAccount, ...], config: SimulatorConfig,
-                 start_ms: int, backfill_days: int) -> None:
+                 start_ms: int, backfill_days: int, eligible: frozenset[str]) -> None:
         self.roster = roster
         self.cfg = config
+        self.eligible = eligible
+        self.incident_table = config.incident_table()
         self.rng = random.Random(config.seed)
         self.start_ms = start_ms
         self.clock0_ms = start_ms - backfill_days * DAY_MS
@@ -431,8 +586,9 @@ class _Run:
             state = self._init_account(self.roster[slot], crawled_ms)
             self.states[slot] = state
         incidents = self._evolve_incident(state, crawl_no)
+        spiked: tuple[str, ...] = ()
         if state.status not in _HIDDEN:
-            self._publish_new_posts(state, crawled_ms)
+            spiked = self._publish_new_posts(state, crawled_ms)
         captured = _iso(crawled_ms)
         hidden = state.status in _HIDDEN
         snapshot = None
@@ -455,13 +611,17 @@ class _Run:
             "snapshot": snapshot,
             "items": items,
         }
-        return self._finish(state, envelope, crawled_ms, noncompliant, incidents)
+        message = self._finish(state, envelope, crawled_ms, noncompliant, incidents)
+        if spiked:
+            message = replace(message, spiked_post_ids=spiked)
+        return message
 
     # -- accounts -------------------------------------------------------------------------------
 
     def _init_account(self, account: RegisteredAccount, first_crawl_ms: int) -> _AccountState:
         rng = self.rng
         st = _AccountState(account)
+        st.eligible = account.account_key in self.eligible
         is_competitor = account.kind is AccountKind.competitor
         st.brand = brand_of(account.display_name) if is_competitor else self.own_brand
         head = account.org_unit.split("/")[0]
@@ -556,20 +716,51 @@ class _Run:
                 st.incident = None
                 return (f"recovered:{incident.kind}",)
             return ()
-        if self.rng.random() >= self.cfg.status_change_rate:
+        if not st.eligible or self.rng.random() >= self.cfg.status_change_rate:
             return ()
         return self._start_incident(st, crawl_no)
 
+    @staticmethod
+    def _applies(st: _AccountState, kind: str) -> bool:
+        """Whether ``kind`` can happen to the account (and would be visible)."""
+        if kind in _NEEDS_VERIFIED:
+            return st.verified
+        if kind in _NEEDS_POSTS:
+            if st.page_posts == 0:
+                return False
+            if kind == "dormant":
+                return st.posts_per_day >= _DORMANT_MIN_RATE
+        return True
+
+    def _crawls(self, duration_ms: float) -> int:
+        """Crawls of one account covering at least ``duration_ms``."""
+        return max(1, math.ceil(duration_ms / self.interval_ms))
+
     def _start_incident(self, st: _AccountState, crawl_no: int) -> tuple[str, ...]:
         rng = self.rng
-        kinds = [(k, w) for k, w in _INCIDENTS
-                 if st.verified or k not in ("verification_lost", "subject_changed")]
+        kinds = [(k, w) for k, w in self.incident_table if self._applies(st, k)]
+        if not kinds:
+            return ()
         kind = rng.choices([k for k, _ in kinds], weights=[w for _, w in kinds])[0]
-        recover_at = crawl_no + rng.randint(6, 240) if rng.random() < 0.8 else None
+        recover_at: int | None
+        if kind == "posting_burst":
+            recover_at = crawl_no + 1  # all at once: over at the next crawl
+        elif kind == "engagement_spike":
+            # over when the bought engagement has (95 %) arrived
+            st.pending_spike = rng.uniform(*_SPIKE_TAU_HOURS) * HOUR_MS
+            recover_at = crawl_no + self._crawls(3 * st.pending_spike)
+        elif kind == "dormant":
+            days = max(_DORMANT_MIN_DAYS, _DORMANT_GAP_FACTOR / st.posts_per_day)
+            # one crawl more: posts of the recovery crawl may date from the interval before it
+            recover_at = crawl_no + 1 + self._crawls(days * rng.uniform(1.0, 1.3) * DAY_MS)
+        elif rng.random() < _PERMANENT_CHANCE.get(kind, 0.2):
+            recover_at = None
+        else:
+            recover_at = crawl_no + self._crawls(rng.uniform(3 * HOUR_MS, 5 * DAY_MS))
         incident = _Incident(kind, recover_at)
-        if kind in ("restricted", "banned", "private"):
+        if kind in _STATUS_INCIDENTS:
             incident.undo = {"status": st.status}
-            st.status = kind
+            st.status = AccountStatus(kind).value
         elif kind == "verification_lost":
             incident.undo = {"verified": st.verified,
                              "verification_subject": st.verification_subject}
@@ -578,35 +769,80 @@ class _Run:
             incident.undo = {"verification_subject": st.verification_subject}
             st.verification_subject = rng.choice(content.HIJACK_SUBJECTS)
         elif kind == "renamed":
-            incident.undo = {"name": st.name, "avatar_hash": st.avatar_hash}
+            incident.undo = {"name": st.name}
             st.name = rng.choice(content.RENAMES).format(name=st.name, n=rng.randint(1, 99))
+        elif kind == "avatar_changed":
+            incident.undo = {"avatar_hash": st.avatar_hash}
             st.avatar_hash = f"{rng.getrandbits(128):032x}"
+        elif kind == "bio_changed":
+            incident.undo = {"bio": st.bio}
+            wx = "".join(rng.choice("abcdefghjkmnpqrstuvwxyz") for _ in range(rng.randint(2, 4)))
+            st.bio = rng.choice(content.OFFBRAND_BIOS).format(wx=f"{wx}{rng.randint(100, 9999)}")
         elif kind == "follower_drop":
             incident.undo = {"follower_factor": st.follower_factor}
             st.follower_factor *= rng.uniform(0.5, 0.85)
+        elif kind == "follower_spike":
+            incident.undo = {"follower_factor": st.follower_factor}
+            st.follower_factor *= rng.uniform(1.3, 2.5)
+        elif kind == "engagement_spike":
+            pass  # the post is published by _publish_new_posts at this crawl (pending_spike)
+        elif kind == "dormant":
+            incident.undo = {"publishing": st.publishing}
+            st.publishing = False
+        elif kind == "posting_burst":
+            st.pending_burst = rng.randint(*_BURST_POSTS)
         else:  # negative_surge
-            incident.undo = {"complaint_boost": st.complaint_boost}
-            st.complaint_boost = rng.uniform(0.4, 0.7)
+            incident.undo = {"complaint_share": st.complaint_share,
+                             "comment_factor": st.comment_factor}
+            st.complaint_share = rng.uniform(0.5, 0.7)
+            st.comment_factor *= rng.uniform(2.0, 3.0)
         st.incident = incident
         return (kind,)
 
     # -- posts ----------------------------------------------------------------------------------
 
-    def _publish_new_posts(self, st: _AccountState, crawled_ms: int) -> None:
+    def _publish_new_posts(self, st: _AccountState, crawled_ms: int) -> tuple[str, ...]:
+        """Posts published since the last crawl; the ids of spiked ones (engagement_spike)."""
         if st.page_posts == 0:
-            return
+            return ()
+        rng = self.rng
         since = st.last_crawl_ms
-        count = _poisson(self.rng, st.posts_per_day * (crawled_ms - since) / DAY_MS)
-        if not count:
-            return
-        times = sorted(since + 1 + int(self.rng.random() * (crawled_ms - since - 1))
-                       for _ in range(count))
-        for published in times:
-            st.posts.append(self._new_post(st, published))
+        span = crawled_ms - since
+        times: list[tuple[int, float]] = []  # (published, spike tau or 0)
+        if st.publishing:
+            count = _poisson(rng, st.posts_per_day * span / DAY_MS)
+            times = [(since + 1 + int(rng.random() * (span - 1)), 0.0) for _ in range(count)]
+        if st.pending_burst:
+            # a takeover: many posts within minutes (within one crawl interval in any case)
+            window = min(span, _BURST_WINDOW_MS)
+            times += [(crawled_ms - int(rng.random() * window), 0.0)
+                      for _ in range(st.pending_burst)]
+            st.pending_burst = 0
+        if st.pending_spike:
+            # the newest post of this crawl, so that it is on this page whatever the window
+            low = max((t for t, _ in times), default=since)
+            at = low + 1 + int(rng.random() * (crawled_ms - low - 1)) if crawled_ms - low > 1 \
+                else crawled_ms
+            times.append((at, st.pending_spike))
+            st.pending_spike = 0.0
+        if not times:
+            return ()
+        spiked: list[str] = []
+        for published, tau_ms in sorted(times):
+            if tau_ms:
+                post = self._new_post(st, published, rng.uniform(*_SPIKE_FACTOR), tau_ms)
+                spiked.append(post.post_id)
+            else:
+                post = self._new_post(st, published)
+            st.posts.append(post)
         if len(st.posts) > st.page_posts:
             del st.posts[: len(st.posts) - st.page_posts]
+        return tuple(spiked)
 
-    def _new_post(self, st: _AccountState, published_ms: int) -> _PostState:
+    def _new_post(self, st: _AccountState, published_ms: int, spike: float = 0.0,
+                  spike_tau_ms: float = 0.0) -> _PostState:
+        """A new post; ``spike`` > 0 makes its final engagement that many times the account's
+        typical post (bought views and interactions, arriving with ``spike_tau_ms``)."""
         rng = self.rng
         x = _scramble(self.post_seq, self.post_salt)
         self.post_seq += 1
@@ -632,13 +868,20 @@ class _Run:
             "url": post_url_for(platform, st.account.platform_account_id, post_id, kind),
             "published_at": _iso(published_ms),
         }
-        views = max(20.0, st.reach * rng.lognormvariate(0.0, 0.8))
-        if rng.random() < 0.01:
-            views *= rng.uniform(10, 50)  # went viral
-        likes = views * rng.uniform(0.01, 0.06)
-        finals = (int(views), int(likes), int(likes * rng.uniform(0.03, 0.2)),
-                  int(likes * rng.uniform(0.05, 0.3)), int(likes * rng.uniform(0.1, 0.5)))
-        tau_hours = rng.uniform(1.0, 3.0) if kind == "live" else rng.uniform(4.0, 48.0)
+        if spike:
+            # the typical post's figures (median views, middle ratios) times the factor
+            views = max(_SPIKE_MIN_VIEWS, max(20.0, st.reach) * spike)
+            likes = views * 0.035
+            finals = (int(views), int(likes), int(likes * 0.115), int(likes * 0.175),
+                      int(likes * 0.3))
+            tau_hours = spike_tau_ms / HOUR_MS
+        else:
+            # a natural spread only: a post far above the account's usual is an injected spike
+            views = max(20.0, st.reach * rng.lognormvariate(0.0, 0.5))
+            likes = views * rng.uniform(0.01, 0.06)
+            finals = (int(views), int(likes), int(likes * rng.uniform(0.03, 0.2)),
+                      int(likes * rng.uniform(0.05, 0.3)), int(likes * rng.uniform(0.1, 0.5)))
+            tau_hours = rng.uniform(1.0, 3.0) if kind == "live" else rng.uniform(4.0, 48.0)
         return _PostState(post_id, published_ms, base, finals, tau_hours * HOUR_MS, noncompliant)
 
     def _post_text(self, st: _AccountState, topic: content.Topic, fields: dict[str, Any],
@@ -755,7 +998,9 @@ class _Run:
         fields = {"bank": st.brand, "city": st.city}
         parent: str | None = None
         risky = False
-        if post.pending_reply is not None and st.voice == "official" and rng.random() < 0.4:
+        reply_chance = _REPLY_CHANCE_SURGE if st.complaint_share else _REPLY_CHANCE
+        if post.pending_reply is not None and st.voice == "official" \
+                and rng.random() < reply_chance:
             author_id, author_name = st.account.platform_account_id, st.name
             text = rng.choice(content.OFFICIAL_REPLIES)
             parent, post.pending_reply = post.pending_reply, None
@@ -794,7 +1039,7 @@ class _Run:
         rng = self.rng
         praise, question, complaint = _COMMENT_MIX
         u = rng.random()
-        if u < st.complaint_boost or praise + question <= u < praise + question + complaint:
+        if u < st.complaint_share or praise + question <= u < praise + question + complaint:
             post.pending_reply = comment_id
             return rng.choice(content.COMMENT_COMPLAINTS).format(**fields)
         if u < praise:
@@ -961,6 +1206,8 @@ class _Run:
 
 
 __all__ = [
+    "DEFAULT_INCIDENT_WEIGHTS",
+    "INCIDENT_KINDS",
     "SOURCE",
     "SimulatedMessage",
     "Simulator",
@@ -968,6 +1215,7 @@ __all__ = [
     "brand_of",
     "fake_bank_card",
     "fake_id_card",
+    "incident_eligible_keys",
     "post_id_for",
     "post_url_for",
 ]
