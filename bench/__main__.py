@@ -1,6 +1,6 @@
 """``make bench``: every benchmark, one JSON document on stdout.
 
-    python -m bench [--posts N] [--texts N]
+    python -m bench [--posts N] [--texts N] [--accounts N]
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import orjson
 
 from agents.sensitivity.lexicon import DEFAULT_DIR
-from bench import e2e, scorer
+from bench import anomaly, e2e, health, scorer, sentiment
 from pipeline import logs
 
 
@@ -21,10 +21,14 @@ def main() -> None:
     parser.add_argument("--latency-rate", type=float, default=2000.0)
     parser.add_argument("--latency-seconds", type=float, default=20.0)
     parser.add_argument("--texts", type=int, default=20_000, help="scorer texts")
+    parser.add_argument("--accounts", type=int, default=10_000, help="anomaly state accounts")
     args = parser.parse_args()
     logs.configure("json", "WARNING")
     result = {
         "scorer": scorer.run(args.texts, DEFAULT_DIR),
+        "sentiment": sentiment.run(20_000),
+        "health": health.run(),
+        "anomaly": anomaly.run(args.accounts, 2_000, 100.0),
         "e2e": {
             "throughput": e2e.throughput(args.posts, 101),
             "latency": e2e.latency(args.latency_rate, args.latency_seconds, 102),

@@ -9,6 +9,9 @@ import faust
 import orjson
 from faust.web import Request, Response, View
 
+from agents.anomaly import agent as anomaly_agent
+from agents.anomaly.sentiment import default_model
+from agents.health import agent as health_agent
 from agents.ingest import agent as ingest_agent
 from agents.sensitivity import agent as sensitivity_agent
 from agents.sensitivity.core import LexiconHolder
@@ -52,7 +55,7 @@ def create_app(
         web_port=web_port,
         web_in_thread=False,
         producer_linger_ms=5,
-        producer_max_batch_size=1_048_576,
+        producer_max_batch_size=settings.producer_max_batch_size,
         producer_max_request_size=4_194_304,
         consumer_max_fetch_size=4_194_304,
         stream_buffer_maxsize=8192,
@@ -75,12 +78,14 @@ def create_app(
     sensitivity_agent.register(
         app, holder, stats, batch_max=settings.sink_batch_max,
         within_s=settings.ingest_batch_within_s, reload_every_s=settings.lexicon_reload_s)
+    anomaly_agent.register(app, registry, stats, settings.anomaly, default_model)
     ingest_agent.register(app, registry, stats, batch_max=settings.ingest_batch_max,
                           within_s=settings.ingest_batch_within_s)
     sink_agent.register(
         app, warehouse, stats, batch_max=settings.sink_batch_max,
         within_s=settings.sink_batch_within_s, retry_max_wait_s=settings.sink_retry_max_wait_s,
     )
+    health_agent.register(app, warehouse, settings)  # 矩阵体检 timer + /health-check/
 
     @app.page("/stats/")
     class StatsView(View):

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import httpx
 import orjson
@@ -23,6 +23,9 @@ from rich.table import Table
 from pipeline import logs
 from pipeline.settings import Settings
 
+if TYPE_CHECKING:
+    from agents.health.warehouse import HealthRun
+
 app = typer.Typer(
     add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
     help="MatrixGuard: real-time risk monitor for a bank's new-media account matrix.",
@@ -31,10 +34,12 @@ crawl_app = typer.Typer(no_args_is_help=True, help="Publish crawl pages on the r
 registry_app = typer.Typer(no_args_is_help=True, help="The account registry (花名册).")
 schemas_app = typer.Typer(no_args_is_help=True, help="Event contracts.")
 lexicon_app = typer.Typer(no_args_is_help=True, help="The sensitivity lexicon (敏感词库).")
+health_app = typer.Typer(no_args_is_help=True, help="Health check of own accounts (矩阵体检).")
 app.add_typer(crawl_app, name="crawl")
 app.add_typer(registry_app, name="registry")
 app.add_typer(schemas_app, name="schemas")
 app.add_typer(lexicon_app, name="lexicon")
+app.add_typer(health_app, name="health")
 
 out = Console()
 err = Console(stderr=True)
@@ -493,6 +498,108 @@ def lexicon_backtest(
                       "\n".join(report.examples_added.get(key, [])),
                       "\n".join(report.examples_removed.get(key, [])))
     out.print(table)
+
+
+@health_app.command("check")
+def health_check(
+    org: Annotated[str | None, typer.Option(
+        help="Only accounts whose org unit starts with this, e.g. 杭州分行")] = None,
+    kind: Annotated[str | None, typer.Option(help="official | employee")] = None,
+    limit: Annotated[int | None, typer.Option(
+        help="Show the N worst accounts (every checked account is written)")] = None,
+    format: Annotated[Format, typer.Option("--format", "-f")] = Format.table,
+    warehouse_url: WarehouseUrl = None, data_dir: DataDir = None,
+) -> None:
+    """Check own accounts on four dimensions, worst first; write the run to ClickHouse."""
+    from agents.health.score import DIMENSION_LABELS, KIND_LABELS, PLATFORM_LABELS, Dimension
+
+    settings = _settings(warehouse_url=warehouse_url, data_dir=data_dir)
+    if kind is not None and kind not in ("official", "employee"):
+        err.print("[red]error:[/red] --kind is official|employee (competitor accounts are not "
+                  "health-checked)", highlight=False)
+        raise typer.Exit(1)
+    if limit is not None and limit < 1:
+        err.print("[red]error:[/red] --limit must be at least 1", highlight=False)
+        raise typer.Exit(1)
+    run = _guard(lambda: run_health_check(settings, org, kind))
+    reports = run.reports[:limit] if limit else run.reports
+    if format is Format.json:
+        doc = run.model_dump(mode="json", exclude={"reports"})
+        doc.update(accounts=len(run.reports), seconds=round(run.seconds, 3), levels=run.levels,
+                   reports=[r.model_dump(mode="json") for r in reports])
+        sys.stdout.write(orjson.dumps(doc).decode() + "\n")
+        return
+    dims = list(Dimension)
+    if format is Format.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(["account_key", "display_name", "platform", "kind", "org_unit",
+                         *(f"{d.value}_score" for d in dims), "overall", "level",
+                         "finding_count", "main_issues"])
+        writer.writerows([r.account_key, r.display_name, r.platform, r.kind.value, r.org_unit,
+                          *(r.score(d) for d in dims), r.overall, r.level, len(r.findings),
+                          r.main_issues()] for r in reports)
+        sys.stdout.write(buf.getvalue())
+        return
+    if not run.reports:
+        out.print("没有符合条件的自有账号（官方、员工）：请先导入花名册，或检查 --org / --kind")
+        return
+    colours = {"优秀": "green", "良好": "cyan", "一般": "yellow", "较差": "red"}
+
+    def cell(score: int) -> str:
+        return f"[red]{score}[/red]" if score < 60 else str(score)
+
+    table = Table("账号", "平台", "类型", "机构", *(DIMENSION_LABELS[d] for d in dims), "综合",
+                  "等级", "主要问题", header_style="bold")
+    for r in reports:
+        table.add_row(escape(r.display_name), PLATFORM_LABELS.get(r.platform, r.platform),
+                      KIND_LABELS.get(r.kind.value, r.kind.value), escape(r.org_unit),
+                      *(cell(r.score(d)) for d in dims), f"[bold]{cell(r.overall)}[/bold]",
+                      f"[{colours.get(r.level, 'white')}]{r.level}[/]",
+                      escape(r.main_issues()) or "—")
+    view = out if out.is_terminal else Console(width=200)  # piped: no squeezed columns
+    view.print(table)
+    shown = f"，显示最差 {len(reports)} 个" if len(reports) < len(run.reports) else ""
+    view.print(f"体检 {len(run.reports)} 个账号{shown}，用时 {run.seconds:.2f} 秒：" + " · ".join(
+        f"{level} {n}" for level, n in run.levels.items()) + f"（run {run.run_id}）",
+        highlight=False, soft_wrap=True)
+
+
+def run_health_check(settings: Settings, org: str | None, kind: str | None) -> HealthRun:
+    """A 'cli' health check run: through the live worker that owns an embedded warehouse (its
+    ``/health-check/``), or on the warehouse directly."""
+    from agents.health.warehouse import HealthRun, check
+    from pipeline.warehouse.client import chdb_path
+    from pipeline.warehouse.migrations import migrate as apply
+    from pipeline.warehouse.store import Warehouse
+    from pipeline.worker import read_lock
+
+    url = settings.resolved_warehouse_url()
+    lock = read_lock(url)
+    if lock:
+        try:
+            resp = httpx.post(f"http://127.0.0.1:{lock['port']}/health-check/",
+                              content=orjson.dumps({"org": org, "kind": kind}), timeout=600)
+        except httpx.HTTPError as exc:
+            raise CliError(f"the worker (pid {lock['pid']}) owns the warehouse but did not "
+                           f"answer: {exc}") from exc
+        if resp.status_code != 200:
+            try:
+                message = str(orjson.loads(resp.content)["error"])
+            except (orjson.JSONDecodeError, KeyError, TypeError):
+                message = f"the worker answered HTTP {resp.status_code}"
+            raise CliError(message)
+        return HealthRun.model_validate_json(resp.content)
+    path = chdb_path(url)
+    if path is not None and not path.exists():
+        raise CliError(f"no warehouse at {path}: run `matrixguard run` or "
+                       "`matrixguard registry import FILE`")
+    warehouse = Warehouse(url)
+    try:
+        apply(warehouse.client)
+        return check(warehouse, settings, "cli", org=org, kind=kind)
+    finally:
+        warehouse.close()
 
 
 def _stop_flag() -> Callable[[], bool]:

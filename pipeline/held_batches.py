@@ -26,3 +26,11 @@ async def held_batches(
         yield events
         for event in events:  # reached only when the agent asks for the next batch
             await stream.ack(event)
+
+
+async def held_events(stream: faust.StreamT[Any]) -> AsyncIterator[Any]:
+    """``stream.events()``, each event held until the agent asks for the next one."""
+    async for event in stream.events():
+        event.message.incref()
+        yield event
+        await stream.ack(event)

@@ -59,7 +59,9 @@ def configure(fmt: str = "auto", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    # Library chatter stays at WARNING unless asked for.
+    # Library chatter stays at WARNING unless DEBUG is asked for.
+    if root.level <= logging.DEBUG:
+        return
     for noisy in ("faust", "mode", "aiokafka", "kafka", "clickhouse_connect", "chdb", "httpx",
                   "httpcore"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

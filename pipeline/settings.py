@@ -8,13 +8,15 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.anomaly.config import AnomalyConfig
 from agents.sensitivity.lexicon import DEFAULT_DIR as DEFAULT_LEXICON
 
 
 class Settings(BaseSettings):
     """Runtime settings. Embedded defaults need nothing set; production sets the two URLs."""
 
-    model_config = SettingsConfigDict(env_prefix="MATRIXGUARD_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="MATRIXGUARD_", extra="ignore", env_nested_delimiter="__")
 
     broker_url: str = Field(
         "",
@@ -41,6 +43,17 @@ class Settings(BaseSettings):
     lexicon_reload_s: float = Field(10.0, description="how often to look for lexicon changes")
     stop_timeout_s: float = Field(30.0, description="graceful stop limit, then exit hard")
     web_port: int = Field(0, description="worker's local HTTP port (0 = pick a free one)")
+    producer_max_batch_size: int = Field(
+        1, description="bytes per produced record batch. 1 = one record per batch: Tansu (the "
+                       "embedded broker) reports a partition's end offset as its last batch's "
+                       "base offset + 1, and Faust's table recovery stops there; one record "
+                       "per batch keeps it right. On a Kafka cluster set 1048576")
+    anomaly: AnomalyConfig = Field(
+        AnomalyConfig(),
+        description="anomaly thresholds, MATRIXGUARD_ANOMALY__<FIELD> (agents/anomaly/config.py)")
+    health_interval_s: float = Field(
+        300.0, description="how often the worker re-runs the health check (矩阵体检) of every "
+                           "account and writes a run to ClickHouse")
 
     def embedded_warehouse_url(self) -> str:
         """The chDB URL for this data dir."""

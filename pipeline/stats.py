@@ -26,6 +26,10 @@ class PipelineStats:
     rows_written: Counter[str] = field(default_factory=Counter)
     scored: Counter[str] = field(default_factory=Counter)
     scored_messages: Counter[str] = field(default_factory=Counter)
+    anomalies: Counter[str] = field(default_factory=Counter)
+    anomaly_messages: Counter[str] = field(default_factory=Counter)
+    anomaly_accounts: int = 0
+    anomaly_state_bytes: int = 0
     sink_retries: int = 0
     latencies_s: list[float] = field(default_factory=list)
 
@@ -55,6 +59,10 @@ class PipelineStats:
             "rows_written": dict(self.rows_written),
             "scored": dict(self.scored),
             "scored_messages": dict(self.scored_messages),
+            "anomalies": dict(self.anomalies),
+            "anomaly_messages": dict(self.anomaly_messages),
+            "anomaly_accounts": self.anomaly_accounts,
+            "anomaly_state_bytes": self.anomaly_state_bytes,
             "sink_retries": self.sink_retries,
             "latency_p50_s": None if p50 is None else round(p50, 4),
             "latency_p99_s": None if p99 is None else round(p99, 4),
@@ -63,6 +71,7 @@ class PipelineStats:
 
     def drained(self) -> bool:
         """Every message the agents sent has been written by the sink, and every canonical
-        bundle has also been scored by the sensitivity agent."""
+        bundle has also been scored by the sensitivity agent and judged by the anomaly agent."""
         return all(self.sunk_messages[t] >= n for t, n in self.sent_messages.items()) and all(
-            self.scored_messages[t] >= self.sent_messages[t] for t in SCORED_TOPICS)
+            self.scored_messages[t] >= self.sent_messages[t]
+            and self.anomaly_messages[t] >= self.sent_messages[t] for t in SCORED_TOPICS)

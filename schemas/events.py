@@ -275,6 +275,63 @@ class ScoreBundle(BaseModel):
     scores: list[ContentScore]
 
 
+class AnomalyType(StrEnum):
+    """What changed on an account (see ``agents/anomaly``)."""
+
+    status_changed = "status_changed"
+    verification_lost = "verification_lost"
+    subject_mismatch = "subject_mismatch"
+    renamed = "renamed"
+    avatar_changed = "avatar_changed"
+    bio_changed = "bio_changed"
+    name_rule_violation = "name_rule_violation"
+    follower_drop = "follower_drop"
+    follower_spike = "follower_spike"
+    engagement_spike = "engagement_spike"
+    dormant = "dormant"
+    posting_burst = "posting_burst"
+    negative_comment_surge = "negative_comment_surge"
+
+
+class Severity(StrEnum):
+    """Severity of an anomaly or alert, lowest first."""
+
+    info = "info"
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+class Anomaly(BaseModel):
+    """One anomaly transition: it fired, or (for a condition that can clear) it resolved."""
+
+    model_config = ConfigDict(frozen=True)
+
+    anomaly_id: str = Field(description="deterministic: a replayed event yields the same id")
+    type: AnomalyType
+    state: Literal["firing", "resolved"]
+    severity: Severity
+    account_key: str
+    platform: Platform
+    context: AccountContext
+    subject: str = Field("", description="the post id for post-level anomalies, else empty")
+    title: str = Field(description="one line in Chinese, for boards and alert pushes")
+    before: str = Field("", description="the value before, as shown to a person")
+    after: str = Field("", description="the value after")
+    evidence: dict[str, Any] = Field(default_factory=dict, description="figures behind it")
+    observed_at: UtcDatetime = Field(description="event time of the data that showed it")
+    detected_at: UtcDatetime
+
+
+class AnomalyBundle(BaseModel):
+    """One message of the anomalies topic: anomalies of many accounts, all of one partition."""
+
+    model_config = ConfigDict(frozen=True)
+
+    anomalies: list[Anomaly]
+
+
 class DeadLetter(BaseModel):
     """An event that could not be accepted, with the reason a person can act on."""
 

@@ -12,6 +12,7 @@ from aiokafka.partitioner import murmur2
 from pydantic import BaseModel
 
 from schemas.events import (
+    AnomalyBundle,
     CommentBundle,
     CrawlEnvelope,
     DeadLetter,
@@ -63,6 +64,11 @@ SCORES = TopicSpec(
     "matrixguard.sensitivity.scores", 4, "partition of account_key", ScoreBundle,
     "Sensitivity scores with their risk hits, for every post, comment and profile.",
 )
+ANOMALIES = TopicSpec(
+    "matrixguard.anomaly.accounts", 4, "partition of account_key", AnomalyBundle,
+    "Account anomalies (status, verification, identity, followers, engagement, posting, "
+    "negative comments), firing and resolved, bundled per partition.",
+)
 DEAD_LETTERS = TopicSpec(
     "matrixguard.deadletter", 1, "account_key", DeadLetter,
     "Everything that could not be accepted, with stage, reason and the original bytes.",
@@ -74,7 +80,7 @@ CANONICAL_PARTITIONS = POSTS.partitions
 assert SNAPSHOTS.partitions == COMMENTS.partitions == CANONICAL_PARTITIONS
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
-    RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, SCORES, DEAD_LETTERS)
+    RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, SCORES, ANOMALIES, DEAD_LETTERS)
 
 
 def by_name(name: str) -> TopicSpec:

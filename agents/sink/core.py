@@ -16,13 +16,14 @@ from pydantic import BaseModel
 
 from agents.deadletters import SourceRef, dead_letter
 from schemas.events import (
+    AnomalyBundle,
     CommentBundle,
     DeadLetter,
     PostBundle,
     ScoreBundle,
     SnapshotBundle,
 )
-from schemas.topics import COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS
+from schemas.topics import ANOMALIES, COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS
 
 SNAPSHOT_COLUMNS = (
     "account_key", "platform", "platform_account_id", "name", "avatar_hash", "bio", "status",
@@ -52,6 +53,11 @@ HIT_COLUMNS = (
     "item_type", "item_id", "account_key", "platform", "account_kind", "org_unit", "team",
     "owner", "category", "rule_id", "severity", "field", "span_start", "span_end", "term",
     "points", "citation", "suggestion", "lexicon_version", "detected_at",
+)
+ANOMALY_COLUMNS = (
+    "anomaly_id", "anomaly_type", "state", "severity", "account_key", "platform",
+    "account_kind", "org_unit", "team", "owner", "subject", "title", "before", "after",
+    "evidence", "observed_at", "detected_at",
 )
 STAGE = "sink"
 DEAD_LETTER_COLUMNS = (
@@ -177,6 +183,19 @@ def _score_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list[i
     return rows, []
 
 
+def _anomaly_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    rows: list[Row] = []
+    for a in doc["anomalies"]:
+        ctx = a["context"]
+        rows.append(("account_anomalies", (
+            a["anomaly_id"], a["type"], a["state"], a["severity"], a["account_key"],
+            a["platform"], ctx["kind"] or "", ctx["org_unit"], ctx["team"], ctx["owner"],
+            a["subject"], a["title"], a["before"], a["after"],
+            orjson.dumps(a["evidence"]).decode(), _dt(a["observed_at"]), _dt(a["detected_at"]),
+        )))
+    return rows, []
+
+
 def _dead_letter(dl: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
     return [("dead_letters", (
         dl["dead_letter_id"], dl["stage"], dl["reason"], dl["error"], dl["source_topic"],
@@ -204,6 +223,8 @@ MAPPINGS: dict[str, TopicMapping] = {
     SCORES.name: TopicMapping(
         ScoreBundle, (("content_scores", SCORE_COLUMNS), ("risk_hits", HIT_COLUMNS)),
         _score_bundle),
+    ANOMALIES.name: TopicMapping(
+        AnomalyBundle, (("account_anomalies", ANOMALY_COLUMNS),), _anomaly_bundle),
     DEAD_LETTERS.name: TopicMapping(
         DeadLetter, (("dead_letters", DEAD_LETTER_COLUMNS),), _dead_letter),
 }
