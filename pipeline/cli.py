@@ -613,6 +613,15 @@ def _stop_flag() -> Callable[[], bool]:
     signal.signal(signal.SIGTERM, handler)
     return lambda: stopped["v"]
 
+def _add_alerting_commands() -> None:
+    from pipeline.cli_alerts import alerts_app, silence_app
+
+    app.add_typer(alerts_app, name="alerts")
+    app.add_typer(silence_app, name="silence")
+
+
+_add_alerting_commands()
+
 
 def main() -> None:
     """Console-script entry point."""

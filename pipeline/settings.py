@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.alerting.config import DEFAULT_CONFIG as ALERTING_CONFIG
+from agents.alerting.rules import DEFAULT_RULES as ALERTING_RULES
 from agents.anomaly.config import AnomalyConfig
 from agents.sensitivity.lexicon import DEFAULT_DIR as DEFAULT_LEXICON
 
@@ -43,17 +45,23 @@ class Settings(BaseSettings):
     lexicon_reload_s: float = Field(10.0, description="how often to look for lexicon changes")
     stop_timeout_s: float = Field(30.0, description="graceful stop limit, then exit hard")
     web_port: int = Field(0, description="worker's local HTTP port (0 = pick a free one)")
-    producer_max_batch_size: int = Field(
-        1, description="bytes per produced record batch. 1 = one record per batch: Tansu (the "
-                       "embedded broker) reports a partition's end offset as its last batch's "
-                       "base offset + 1, and Faust's table recovery stops there; one record "
-                       "per batch keeps it right. On a Kafka cluster set 1048576")
     anomaly: AnomalyConfig = Field(
         AnomalyConfig(),
         description="anomaly thresholds, MATRIXGUARD_ANOMALY__<FIELD> (agents/anomaly/config.py)")
+    alerting_config: Path = Field(
+        ALERTING_CONFIG, description="alert routing: route tree, receivers, inhibit rules")
+    alerting_rules: Path = Field(ALERTING_RULES, description="which events become alerts")
+    notify_secrets: dict[str, SecretStr] = Field(
+        default_factory=dict, description='robot keys and passwords: JSON {"name": "secret"}, '
+                                          "referenced as ${name} in the alerting config")
+    alerting_tick_s: float = Field(1.0, description="how often alert groups are looked at")
     health_interval_s: float = Field(
         300.0, description="how often the worker re-runs the health check (矩阵体检) of every "
                            "account and writes a run to ClickHouse")
+
+    def secrets(self) -> dict[str, str]:
+        """The notification secrets, in clear, for the alerting config loader only."""
+        return {k: v.get_secret_value() for k, v in self.notify_secrets.items()}
 
     def embedded_warehouse_url(self) -> str:
         """The chDB URL for this data dir."""

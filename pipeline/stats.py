@@ -7,10 +7,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from schemas.topics import COMMENTS, POSTS, SNAPSHOTS
+from schemas.topics import ANOMALIES, COMMENTS, POSTS, SCORES, SNAPSHOTS
 
 _LATENCY_SAMPLES = 200_000
 SCORED_TOPICS = (SNAPSHOTS.name, POSTS.name, COMMENTS.name)
+ALERTED_TOPICS = (ANOMALIES.name, SCORES.name)
 
 
 @dataclass
@@ -29,6 +30,9 @@ class PipelineStats:
     anomalies: Counter[str] = field(default_factory=Counter)
     anomaly_messages: Counter[str] = field(default_factory=Counter)
     anomaly_accounts: int = 0
+    alert_messages: Counter[str] = field(default_factory=Counter)
+    alerts: Counter[str] = field(default_factory=Counter)
+    notifications: Counter[str] = field(default_factory=Counter)
     anomaly_state_bytes: int = 0
     sink_retries: int = 0
     latencies_s: list[float] = field(default_factory=list)
@@ -62,6 +66,9 @@ class PipelineStats:
             "anomalies": dict(self.anomalies),
             "anomaly_messages": dict(self.anomaly_messages),
             "anomaly_accounts": self.anomaly_accounts,
+            "alert_messages": dict(self.alert_messages),
+            "alerts": dict(self.alerts),
+            "notifications": dict(self.notifications),
             "anomaly_state_bytes": self.anomaly_state_bytes,
             "sink_retries": self.sink_retries,
             "latency_p50_s": None if p50 is None else round(p50, 4),
@@ -71,7 +78,9 @@ class PipelineStats:
 
     def drained(self) -> bool:
         """Every message the agents sent has been written by the sink, and every canonical
-        bundle has also been scored by the sensitivity agent and judged by the anomaly agent."""
+        bundle has also been scored by the sensitivity agent and judged by the anomaly agent,
+        and every anomaly and score message has been through the alert rules."""
         return all(self.sunk_messages[t] >= n for t, n in self.sent_messages.items()) and all(
             self.scored_messages[t] >= self.sent_messages[t]
-            and self.anomaly_messages[t] >= self.sent_messages[t] for t in SCORED_TOPICS)
+            and self.anomaly_messages[t] >= self.sent_messages[t] for t in SCORED_TOPICS) and all(
+            self.alert_messages[t] >= self.sent_messages[t] for t in ALERTED_TOPICS)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from aiokafka.partitioner import murmur2
 from pydantic import BaseModel
 
+from schemas.alerts import AlertBundle
 from schemas.events import (
     AnomalyBundle,
     CommentBundle,
@@ -69,6 +70,10 @@ ANOMALIES = TopicSpec(
     "Account anomalies (status, verification, identity, followers, engagement, posting, "
     "negative comments), firing and resolved, bundled per partition.",
 )
+ALERTS = TopicSpec(
+    "matrixguard.alerting.alerts", 4, "partition of the account label", AlertBundle,
+    "Alerts (firing, resolved) made from anomalies and risk hits by the alert rules.",
+)
 DEAD_LETTERS = TopicSpec(
     "matrixguard.deadletter", 1, "account_key", DeadLetter,
     "Everything that could not be accepted, with stage, reason and the original bytes.",
@@ -80,7 +85,8 @@ CANONICAL_PARTITIONS = POSTS.partitions
 assert SNAPSHOTS.partitions == COMMENTS.partitions == CANONICAL_PARTITIONS
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
-    RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, SCORES, ANOMALIES, DEAD_LETTERS)
+    RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, SCORES, ANOMALIES, ALERTS,
+    DEAD_LETTERS)
 
 
 def by_name(name: str) -> TopicSpec:

@@ -2,7 +2,8 @@
 
 Per-account state (:class:`~agents.anomaly.state.AccountState`) lives in the Faust table
 ``anomaly-accounts``, changelogged to Kafka: a restarted worker recovers every baseline from
-the changelog instead of re-learning. The agent reads the three canonical topics (co-partitioned
+the changelog instead of re-learning (and, on the embedded broker, from a full read of it:
+:mod:`pipeline.changelog_reload`). The agent reads the three canonical topics (co-partitioned
 with the table: a page's partition is its account's) one bundle at a time, so each table write
 goes to the changelog partition of the bundle being processed. Offsets are committed only after
 a bundle is done (:func:`pipeline.held_batches.held_events`); a page applied before a crash is
@@ -24,6 +25,7 @@ from agents.anomaly.emit import AccountInfo
 from agents.anomaly.naming import derive_brand
 from agents.anomaly.sentiment import SentimentModel
 from agents.anomaly.state import AccountState
+from pipeline.changelog_reload import reload_after_recovery
 from pipeline.held_batches import held_events
 from pipeline.logs import get_logger
 from pipeline.registry.cache import RegistryCache
@@ -64,11 +66,12 @@ def account_info(page: dict[str, Any], registry: RegistryCache, brand: str) -> A
 
 
 def register(app: faust.App, registry: RegistryCache, stats: PipelineStats,
-             cfg: AnomalyConfig, sentiment: Callable[[], SentimentModel]) -> None:
+             cfg: AnomalyConfig, sentiment: Callable[[], SentimentModel], bootstrap: str) -> None:
     """Attach the anomaly agent and its state table to ``app``."""
     table = app.Table(TABLE, default=None, partitions=CANONICAL_PARTITIONS,
                       key_type=bytes, value_type=bytes,  # the app's serializers are raw
                       help="per-account anomaly detector state (AccountState JSON)")
+    table.on_recover(reload_after_recovery(app, table, bootstrap))
     source = app.topic(SNAPSHOTS.name, POSTS.name, COMMENTS.name,
                        value_serializer="raw", key_serializer="raw")
     out_topic = app.topic(ANOMALIES.name, value_serializer="raw", key_serializer="raw")

@@ -15,6 +15,7 @@ import orjson
 from pydantic import BaseModel
 
 from agents.deadletters import SourceRef, dead_letter
+from schemas.alerts import AlertBundle
 from schemas.events import (
     AnomalyBundle,
     CommentBundle,
@@ -23,7 +24,7 @@ from schemas.events import (
     ScoreBundle,
     SnapshotBundle,
 )
-from schemas.topics import ANOMALIES, COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS
+from schemas.topics import ALERTS, ANOMALIES, COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS
 
 SNAPSHOT_COLUMNS = (
     "account_key", "platform", "platform_account_id", "name", "avatar_hash", "bio", "status",
@@ -58,6 +59,10 @@ ANOMALY_COLUMNS = (
     "anomaly_id", "anomaly_type", "state", "severity", "account_key", "platform",
     "account_kind", "org_unit", "team", "owner", "subject", "title", "before", "after",
     "evidence", "observed_at", "detected_at",
+)
+ALERT_COLUMNS = (
+    "fingerprint", "status", "alertname", "severity", "account_key", "org_unit", "owner",
+    "labels", "title", "summary", "board_url", "starts_at", "ends_at", "received_at",
 )
 STAGE = "sink"
 DEAD_LETTER_COLUMNS = (
@@ -196,6 +201,20 @@ def _anomaly_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list
     return rows, []
 
 
+def _alert_bundle(doc: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    rows: list[Row] = []
+    for a in doc["alerts"]:
+        labels, notes = a["labels"], a["annotations"]
+        rows.append(("alerts", (
+            a["fingerprint"], a["status"], labels.get("alertname", ""),
+            labels.get("severity", ""), labels.get("account", ""), labels.get("org_unit", ""),
+            labels.get("owner", ""), labels, notes.get("title", ""), notes.get("summary", ""),
+            a.get("generator_url", ""), _dt(a["starts_at"]),
+            _dt(a["ends_at"]) if a.get("ends_at") else None, now,
+        )))
+    return rows, []
+
+
 def _dead_letter(dl: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
     return [("dead_letters", (
         dl["dead_letter_id"], dl["stage"], dl["reason"], dl["error"], dl["source_topic"],
@@ -225,6 +244,7 @@ MAPPINGS: dict[str, TopicMapping] = {
         _score_bundle),
     ANOMALIES.name: TopicMapping(
         AnomalyBundle, (("account_anomalies", ANOMALY_COLUMNS),), _anomaly_bundle),
+    ALERTS.name: TopicMapping(AlertBundle, (("alerts", ALERT_COLUMNS),), _alert_bundle),
     DEAD_LETTERS.name: TopicMapping(
         DeadLetter, (("dead_letters", DEAD_LETTER_COLUMNS),), _dead_letter),
 }

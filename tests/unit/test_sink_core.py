@@ -9,7 +9,16 @@ import orjson
 from agents.deadletters import SourceRef
 from agents.ingest.core import ingest
 from agents.sink.core import MAPPINGS, build_blocks
-from schemas.topics import ANOMALIES, COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS, by_name
+from schemas.topics import (
+    ALERTS,
+    ANOMALIES,
+    COMMENTS,
+    DEAD_LETTERS,
+    POSTS,
+    SCORES,
+    SNAPSHOTS,
+    by_name,
+)
 from tests.unit.test_ingest_core import ACCOUNT, SRC, comment, page, post
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -31,6 +40,7 @@ def canonical(topic: str, pages: int = 1) -> bytes:
 
 def test_every_topic_maps_to_its_tables() -> None:
     assert set(MAPPINGS) == {SNAPSHOTS.name, POSTS.name, COMMENTS.name, SCORES.name, ANOMALIES.name,
+                             ALERTS.name,
                              DEAD_LETTERS.name}
     src = SourceRef(POSTS.name, 0, 7, SRC.timestamp_ms)
     blocks = build_blocks(POSTS.name, [(src, canonical(POSTS.name))], NOW)
