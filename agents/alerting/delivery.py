@@ -4,9 +4,12 @@ Alerts are grouped per receiver (``agents/alerting/grouper.py``). Each alert mes
 unacknowledged — its offset is not committed — until every group holding it has been flushed:
 its notification sent, definitively failed, or found to carry no news (muted, unchanged). After a
 crash the uncommitted alerts are read again and regrouped; before sending, the notifier looks
-in ``notification_log`` for the same group and alert state sent within the repeat interval and
-does not send it twice. Every attempt on every channel is a row in ``notification_log``. Each
-group is delivered in its own task, so a channel that is down holds up only its own groups.
+in ``notification_log`` for the same group and alert state sent (or being sent: a ``sending``
+row is written before the first request) within the repeat interval and does not send it
+twice. The price of "at most once per repeat interval": a crash in the instant between that
+row and the request leaving the process loses that one notification. Every attempt on every
+channel is a row in ``notification_log``. Each group is delivered in its own task, so a
+channel that is down holds up only its own groups.
 """
 
 from __future__ import annotations
@@ -141,6 +144,10 @@ class Deliverer:
                 await self._record(notification, digest, [("-", "duplicate_skipped", "", 0)])
             else:
                 channels = list(receiver.channels)
+                # written before the first request: after a crash mid-delivery the group counts
+                # as delivered (at most once per repeat interval; see the module docstring)
+                await self._record(notification, digest, [
+                    (_channel_name(c), "sending", "", 0) for c in channels])
                 for round_no in range(RETRY_ROUNDS):
                     assert self.notifier is not None
                     results = await self.notifier.notify(notification, channels)
@@ -173,7 +180,8 @@ class Deliverer:
         window = int(group.repeat_interval)
         rows = await self.warehouse.aquery(
             "SELECT count() FROM notification_log FINAL WHERE group_key = "
-            f"{_quote(group.group_key)} AND state_hash = {_quote(digest)} AND status = 'sent' "
+            f"{_quote(group.group_key)} AND state_hash = {_quote(digest)} "
+            "AND status IN ('sent', 'sending') "
             f"AND at > now64(3) - INTERVAL {window} SECOND")
         return bool(rows.rows and rows.rows[0][0])
 
@@ -197,6 +205,11 @@ class Deliverer:
         self.silences = [Silence(silence_id=r[0], matchers=list(r[1]), starts_at=r[2],
                                  ends_at=r[3], created_by=r[4], comment=r[5], updated_at=r[6])
                          for r in rows.rows]
+
+
+def _channel_name(channel: Any) -> str:
+    name = getattr(channel, "name", "")
+    return f"{channel.type}:{name}" if name else str(channel.type)
 
 
 def _expire(group: Group, now: datetime, firing: dict[str, Alert]) -> None:
