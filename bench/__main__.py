@@ -11,7 +11,7 @@ import sys
 import orjson
 
 from agents.sensitivity.lexicon import DEFAULT_DIR
-from bench import anomaly, e2e, health, scorer, sentiment
+from bench import alerting, anomaly, e2e, health, scorer, sentiment
 from pipeline import logs
 
 
@@ -29,6 +29,7 @@ def main() -> None:
         "sentiment": sentiment.run(20_000),
         "health": health.run(),
         "anomaly": anomaly.run(args.accounts, 2_000, 100.0),
+        "alerting": alerting.run(20.0, 1_000),
         "e2e": {
             "throughput": e2e.throughput(args.posts, 101),
             "latency": e2e.latency(args.latency_rate, args.latency_seconds, 102),

@@ -63,13 +63,15 @@ def rss_peak_mb(pid: int) -> float | None:
 class Worker:
     """``matrixguard worker`` in a subprocess, observed through its /stats/ view."""
 
-    def __init__(self, broker: EmbeddedBroker, workdir: Path) -> None:
+    def __init__(self, broker: EmbeddedBroker, workdir: Path,
+                 extra_env: dict[str, str] | None = None) -> None:
         self.warehouse = workdir / "wh"
         env = {k: v for k, v in os.environ.items() if not k.startswith("MATRIXGUARD_")}
         env.update(MATRIXGUARD_BROKER_URL=broker.url,
                    MATRIXGUARD_WAREHOUSE_URL=f"chdb://{self.warehouse}",
                    MATRIXGUARD_DATA_DIR=str(workdir), MATRIXGUARD_LOG_FORMAT="json",
                    MATRIXGUARD_LOG_LEVEL="WARNING")
+        env.update(extra_env or {})
         self.log = open(workdir / "worker.log", "ab")  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "worker"], env=env,
                                      stdout=self.log, stderr=self.log)
