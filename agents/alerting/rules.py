@@ -15,6 +15,7 @@ import hashlib
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -87,12 +88,21 @@ def _make(rule: AlertRule, base: dict[str, str], fields: dict[str, Any], status:
     labels["severity"] = rule.severity.value if rule.severity else base["severity"]
     values = _Fields(fields, severity_zh=SEVERITY_ZH.get(labels["severity"], ""))
     ends = starts + timedelta(seconds=rule.expire_after) if rule.expire_after else None
+    link = item_link(board_url, labels.get("account", ""), str(fields.get("item", "")))
     return Alert(
         fingerprint=fingerprint(labels), status=status,  # type: ignore[arg-type]
-        labels=labels, starts_at=starts, ends_at=ends, generator_url=board_url,
+        labels=labels, starts_at=starts, ends_at=ends, generator_url=link,
         annotations={"title": rule.title.format_map(values),
                      "summary": rule.summary.format_map(values),
-                     "item": fields.get("item", ""), "board_url": board_url})
+                     "item": fields.get("item", ""), "board_url": link})
+
+
+def item_link(board_url: str, account: str, item: str) -> str:
+    """The risk board filtered to the account and item (Grafana template variables)."""
+    if not board_url:
+        return ""
+    query = urlencode({k: v for k, v in (("var-account", account), ("var-item", item)) if v})
+    return f"{board_url}?{query}" if query else board_url
 
 
 def from_anomaly(anomaly: Anomaly, rules: list[AlertRule], board_url: str = "") -> list[Alert]:

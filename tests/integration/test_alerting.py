@@ -68,7 +68,7 @@ def test_owner_gets_one_grouped_notification_silence_and_resolution(
     env.update(MATRIXGUARD_ALERTING_CONFIG=str(write_config(
                    tmp_path / "alerting.yaml", httpserver.url_for("/hook"))),
                MATRIXGUARD_NOTIFY_SECRETS='{"hook_secret": "s3cr3t-value"}',
-               MATRIXGUARD_ALERTING_TICK_S="0.3")
+               MATRIXGUARD_ALERTING_TICK_S="0.3", COLUMNS="300")
     run_cli(["registry", "import", str(ROSTER)], env)
     worker = WorkerProcess(env, tmp_path / "wh", tmp_path / "worker.log").start()
     producer = make_producer(broker.bootstrap)
@@ -120,6 +120,13 @@ def test_owner_gets_one_grouped_notification_silence_and_resolution(
         assert [r[1] for r in log] == ["sending", "sent", "sending", "sent"]
         listed = run_cli(["silence", "list"], env).stdout
         assert silence in listed
+        run_cli(["silence", "expire", silence], env)
+        assert silence not in run_cli(["silence", "list"], env).stdout
+        assert silence in run_cli(["silence", "list", "--all"], env).stdout
+        status_fp = status_alerts[0]["fingerprint"]
+        assert status_fp not in run_cli(["alerts", "list"], env).stdout  # resolved now
+        shown = run_cli(["alerts", "show", status_fp], env).stdout
+        assert "firing" in shown and "resolved" in shown and "sent" in shown
     finally:
         producer.close()
         assert worker.stop() == 0

@@ -125,3 +125,45 @@ receivers:
     finally:
         worker.stop()
         producer.close()
+
+
+def test_a_channel_that_is_down_does_not_hold_up_the_others(
+    broker: EmbeddedBroker, tmp_path: Path, hook: SlowHook,
+) -> None:
+    config = tmp_path / "alerting.yaml"
+    config.write_text(f"""
+route:
+  receiver: alive
+  group_by: [account]
+  group_wait: 0s
+  group_interval: 1s
+  routes:
+    - {{matchers: ["account_kind=employee"], receiver: dead, continue: true}}
+    - {{matchers: ["account_kind=employee"], receiver: alive}}
+receivers:
+  - name: dead
+    channels: [{{type: webhook, url: "http://127.0.0.1:9/nobody-listens"}}]
+  - name: alive
+    channels: [{{type: webhook, url: "{hook.url}"}}]
+""", encoding="utf-8")
+    env = cli_env(broker.url, tmp_path / "wh", tmp_path)
+    env.update(MATRIXGUARD_ALERTING_CONFIG=str(config), MATRIXGUARD_ALERTING_TICK_S="0.2")
+    run_cli(["registry", "import", str(ROSTER)], env)
+    employees = [a.account_key for a in read_roster(ROSTER) if a.kind.value == "employee"][:3]
+    producer = make_producer(broker.bootstrap)
+    now = datetime.now(UTC).replace(microsecond=0)
+    worker = WorkerProcess(env, tmp_path / "wh", tmp_path / "worker.log").start()
+    try:
+        for key in employees:
+            for value in banned_pages(key, now):
+                producer.send(RAW_CRAWL.name, key=key.encode(), value=value)
+        producer.flush()
+        # the dead receiver is still retrying (backoff) while the live one gets every group
+        wait_for(lambda: set(hook.per_account()) >= set(employees), 60,
+                 "every group at the live receiver")
+        failed = worker.sql("SELECT count() FROM notification_log FINAL "
+                            "WHERE receiver = 'dead' AND status = 'sent'")[0][0]
+        assert failed == 0
+    finally:
+        worker.stop()
+        producer.close()

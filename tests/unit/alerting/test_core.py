@@ -147,6 +147,7 @@ def test_default_rules_turn_an_anomaly_into_an_alert_that_its_recovery_resolves(
     assert fired.labels["alertname"] == "AccountStatusChanged"
     assert fired.labels["owner"] == "王敏" and "封禁" in fired.annotations["title"]
     assert "王敏" in fired.annotations["summary"]
+    assert fired.generator_url == "http://grafana/d/risk?var-account=douyin%3A1"
 
 
 def test_a_high_risk_hit_of_an_employee_becomes_one_alert_per_rule() -> None:
