@@ -152,8 +152,10 @@ def silence_add(
     author: Annotated[str, typer.Option(help="who silences")],
     comment: Annotated[str, typer.Option(help="why")],
     duration: Annotated[str, typer.Option(help="how long, e.g. 2h, 30m, 1d")] = "2h",
+    starts_at: Annotated[str | None, typer.Option(
+        help="when it starts (ISO 8601, e.g. 2026-11-24T09:00+08:00); default now")] = None,
 ) -> None:
-    """Mute matching alerts for a while."""
+    """Mute matching alerts for a while (now, or from --starts-at)."""
     from agents.alerting.matchers import parse_matchers
     from agents.alerting.routing import parse_duration
     from agents.alerting.silences import new_silence_id
@@ -165,10 +167,14 @@ def silence_add(
             raise ValueError("--matchers needs at least one matcher")
         now = datetime.now(UTC)
         from datetime import timedelta
-        ends = now + timedelta(seconds=parse_duration(duration))
-        sid = new_silence_id(parsed, now, author)
+        try:
+            start = _dt(starts_at) if starts_at else now
+        except ValueError:
+            raise ValueError(f"--starts-at is not an ISO 8601 time: {starts_at!r}") from None
+        ends = start + timedelta(seconds=parse_duration(duration))
+        sid = new_silence_id(parsed, start, author)
         _write_silence({"silence_id": sid, "matchers": [str(m) for m in parsed],
-                        "starts_at": now, "ends_at": ends, "created_by": author,
+                        "starts_at": start, "ends_at": ends, "created_by": author,
                         "comment": comment, "updated_at": now})
         return sid
 

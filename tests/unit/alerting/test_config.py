@@ -73,3 +73,14 @@ def test_test_route_cli_prints_the_receivers() -> None:
         env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT)})
     assert bad.returncode == 1 and bad.stderr.startswith("error:")
     assert "Traceback" not in bad.stderr
+
+
+def test_silence_add_refuses_a_bad_start_in_one_line(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "silence", "add", "--matchers", "account=x:1",
+         "--author", "风控", "--comment", "测试", "--starts-at", "next tuesday"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120, check=False,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(ROOT),
+             "MATRIXGUARD_DATA_DIR": str(tmp_path)})
+    assert proc.returncode == 1 and proc.stderr.startswith("error:")
+    assert "--starts-at" in proc.stderr and "Traceback" not in proc.stderr
