@@ -113,3 +113,29 @@ def test_grafana_provisioning() -> None:
     assert boards["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
     grafana = compose()["services"]["grafana"]
     assert "grafana-clickhouse-datasource" in env_of(grafana)["GF_PLUGINS_PREINSTALL"]
+
+
+def test_grafana_contact_point_and_worker_alerting_settings() -> None:
+    points = yaml.safe_load((ROOT / "infra" / "grafana" / "provisioning" / "alerting"
+                             / "contactpoints.yaml").read_text("utf-8"))
+    [point] = points["contactPoints"]
+    [receiver] = point["receivers"]
+    assert receiver["settings"]["addresses"] == "$GRAFANA_OPS_EMAIL"
+    services = compose()["services"]
+    assert "GRAFANA_OPS_EMAIL" in env_of(services["grafana"])
+    worker = env_of(services["worker"])
+    assert worker["MATRIXGUARD_NOTIFY_SECRETS"].startswith("${")
+    config = worker["MATRIXGUARD_ALERTING_CONFIG"].removeprefix("/app/")
+    assert (ROOT / config).exists()
+
+
+def test_the_branch_analyst_policy_covers_every_table_with_an_org_unit() -> None:
+    root = ET.parse(ROOT / "infra" / "clickhouse" / "users.d" / "matrixguard.xml").getroot()
+    limited = root.find("users/analyst_hangzhou/databases/matrixguard")
+    assert limited is not None
+    covered = {t.tag for t in limited}
+    sql = "\n".join(p.read_text("utf-8") for p in sorted(
+        (ROOT / "schemas" / "clickhouse").glob("*.sql")))
+    with_org = set(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)\s*\((?:[^;]*?)\borg_unit String",
+                              sql, re.S))
+    assert with_org and with_org <= covered, sorted(with_org - covered)
