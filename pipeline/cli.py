@@ -76,16 +76,19 @@ def _guard(fn: Callable[[], T]) -> T:
     from clickhouse_connect.driver.exceptions import ClickHouseError
     from kafka.errors import KafkaError
 
+    from agents.alerting.config import ConfigError
     from agents.sensitivity.lexicon import LexiconError
     from agents.sensitivity.matcher import PatternError
     from pipeline.broker import BrokerError
+    from pipeline.grafana_publish import PublishError
     from pipeline.registry.roster import RosterError
     from pipeline.warehouse.client import WarehouseError
     from pipeline.warehouse.migrations import MigrationError
     from pipeline.worker import WorkerBusyError
 
     known = (CliError, BrokerError, RosterError, WarehouseError, MigrationError, WorkerBusyError,
-             ClickHouseError, KafkaError, OSError, LexiconError, PatternError)
+             ClickHouseError, KafkaError, OSError, LexiconError, PatternError, ConfigError,
+             PublishError)
     try:
         return fn()
     except known as exc:
@@ -615,9 +618,11 @@ def _stop_flag() -> Callable[[], bool]:
 
 def _add_alerting_commands() -> None:
     from pipeline.cli_alerts import alerts_app, silence_app
+    from pipeline.cli_dashboards import dashboards_app
 
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(silence_app, name="silence")
+    app.add_typer(dashboards_app, name="dashboards")
 
 
 _add_alerting_commands()
