@@ -136,7 +136,7 @@ def generate(wh: Warehouse, reg: Registry, *, now_ms: int, days: int, posts_per_
     official = reg.kind == "official"
     verified = official | (reg.subject != "")
     verified &= ~(official & (rng.random(n) < 0.04))  # unverified officials
-    subject = np.where(verified, reg.subject, None).astype(object)
+    subject = np.where(verified, reg.subject, np.full(n, None, dtype=object)).astype(object)
     subject[verified & (rng.random(n) < 0.02)] = "某某网络科技有限公司"  # someone else's
     status = np.full(n, "active", dtype=object)
     roll = rng.random(n)

@@ -28,7 +28,7 @@ import orjson
 from agents.sensitivity.lexicon import DEFAULT_DIR, load_lexicon
 from agents.sensitivity.matcher import Matcher
 from agents.sensitivity.normalize import normalize
-from agents.sensitivity.scorer import score_items
+from agents.sensitivity.scorer import ItemToScore, score_items
 from pipeline import logs
 from pipeline.crawlers.simulator import Simulator, SimulatorConfig
 from pipeline.registry.roster import read_roster
@@ -126,8 +126,9 @@ def time_scorer(matcher: Matcher, texts: list[str], batch: int) -> dict[str, Any
     def work() -> None:
         hits[0] = 0
         for i in range(0, len(texts), batch):
-            items = [({"text": t}, "post", "official") for t in texts[i:i + batch]]
-            hits[0] += sum(len(s.hits) for s in score_items(matcher, items))  # type: ignore[arg-type]
+            items: list[ItemToScore] = [({"text": t}, "post", "official")
+                                        for t in texts[i:i + batch]]
+            hits[0] += sum(len(s.hits) for s in score_items(matcher, items))
 
     seconds = median_seconds(work)
     return {"batch": batch, "posts_per_s": round(len(texts) / seconds), "hits": hits[0],
