@@ -97,11 +97,19 @@ def _make(rule: AlertRule, base: dict[str, str], fields: dict[str, Any], status:
                      "item": fields.get("item", ""), "board_url": link})
 
 
+# the 风险雷达 panel listing the offending texts (dashboards/risk.py asserts the same id)
+RISK_HITS_PANEL_ID = 12
+
+
 def item_link(board_url: str, account: str, item: str) -> str:
-    """The risk board filtered to the account and item (Grafana template variables)."""
+    """The risk board filtered to the account and item (Grafana template variables), opened on
+    the panel of offending texts when there is an item."""
     if not board_url:
         return ""
-    query = urlencode({k: v for k, v in (("var-account", account), ("var-item", item)) if v})
+    pairs = [("var-account", account), ("var-item", item)]
+    if item:
+        pairs.append(("viewPanel", str(RISK_HITS_PANEL_ID)))
+    query = urlencode([(k, v) for k, v in pairs if v])
     return f"{board_url}?{query}" if query else board_url
 
 

@@ -158,8 +158,14 @@ def test_a_high_risk_hit_of_an_employee_becomes_one_alert_per_rule() -> None:
              "platform": "douyin", "score": 85, "level": "严重", "hits": [hit, hit],
              "context": {"kind": "employee", "org_unit": "杭州分行", "team": "", "owner": "王敏"},
              "observed_at": NOW.isoformat()}
-    [one] = from_score(score, load_rules())
+    [one] = from_score(score, load_rules(), "http://grafana/d/matrixguard-risk")
     assert one.labels["category"] == "guarantee" and "保本保息" in one.annotations["title"]
     assert one.ends_at == NOW + timedelta(hours=24)
+    # the push links to the exact panel and item of the risk board
+    assert one.generator_url == ("http://grafana/d/matrixguard-risk?var-account=douyin%3A1"
+                                 "&var-item=p1&viewPanel=12")
+    from agents.alerting.rules import RISK_HITS_PANEL_ID
+    from dashboards.risk import HITS_PANEL_ID
+    assert HITS_PANEL_ID == RISK_HITS_PANEL_ID
     competitor = {**score, "context": {**score["context"], "kind": "competitor"}}
     assert from_score(competitor, load_rules()) == []
