@@ -6,13 +6,21 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 
 import orjson
 
 from agents.sensitivity.lexicon import DEFAULT_DIR
-from bench import alerting, anomaly, e2e, health, scorer, sentiment
+from bench import alerting, anomaly, e2e, health, panels, scorer, sentiment
 from pipeline import logs
+
+
+def _rollups() -> object:
+    """bench.rollups runs its two sides in child processes: run it as one and read its JSON."""
+    out = subprocess.run([sys.executable, "-m", "bench.rollups"], check=True,
+                         capture_output=True, text=True).stdout
+    return orjson.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
@@ -30,6 +38,8 @@ def main() -> None:
         "health": health.run(),
         "anomaly": anomaly.run(args.accounts, 2_000, 100.0),
         "alerting": alerting.run(20.0, 1_000),
+        "panels": panels.run(),
+        "rollups": _rollups(),
         "e2e": {
             "throughput": e2e.throughput(args.posts, 101),
             "latency": e2e.latency(args.latency_rate, args.latency_seconds, 102),

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
 from dashboards.boards import BOARDS, JSON_DIR, render
@@ -19,7 +18,6 @@ from dashboards.macros import ALL, expand
 from dashboards.risk import HITS_PANEL_ID
 
 ROOT = Path(__file__).resolve().parents[2]
-DAY_MS = 86_400_000
 
 
 def _boards() -> list[dict[str, Any]]:
@@ -78,6 +76,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, i
     from agents.anomaly.naming import NamingRule
     from agents.health.warehouse import run_check
     from bench.health import generate, roster_registry
+    from bench.panels import extra
     from pipeline.warehouse.migrations import migrate
     from pipeline.warehouse.store import Warehouse
 
@@ -88,7 +87,7 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, i
     now_ms = int(now.timestamp() * 1000)
     reg = roster_registry(ROOT / "examples" / "roster.csv")
     generate(wh, reg, now_ms=now_ms, days=90, posts_per_day=1.0, seed=7)
-    _extra(wh, reg, now_ms)
+    extra(wh, reg, now_ms)
     run_check(wh, trigger="cli", rule=NamingRule(), now=now)
     # the health history: earlier runs (scores over time), a day apart
     wh.query("INSERT INTO account_health SELECT * REPLACE (concat(run_id, toString(d)) AS run_id,"
@@ -97,46 +96,6 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, i
              " FROM account_health ARRAY JOIN range(1, 30) AS d", readonly=False)
     yield wh, now_ms // 1000
     wh.close()
-
-
-def _extra(wh: Any, reg: Any, now_ms: int) -> None:
-    """Recent anomalies, alerts, a silence and dead letters (the bench history has none)."""
-    rng = np.random.default_rng(3)
-    n = 40
-    acc = rng.integers(0, len(reg), n)
-    at = now_ms - rng.integers(60_000, DAY_MS // 2, n)
-    wh.insert("account_anomalies", [
-        [f"recent{i}" for i in range(n)], ["follower_drop"] * n,
-        ["firing"] * (n - 10) + ["resolved"] * 10, ["high"] * n, reg.key[acc].tolist(),
-        reg.platform[acc].tolist(), reg.kind[acc].tolist(), reg.org_unit[acc].tolist(),
-        reg.team[acc].tolist(), reg.owner[acc].tolist(), [""] * n, ["粉丝数骤降"] * n,
-        ["10000"] * n, ["5000"] * n, ["{}"] * n, at.tolist(), at.tolist()],
-        ["anomaly_id", "anomaly_type", "state", "severity", "account_key", "platform",
-         "account_kind", "org_unit", "team", "owner", "subject", "title", "before", "after",
-         "evidence", "observed_at", "detected_at"])
-    wh.insert("alerts", [
-        [f"fp{i}" for i in range(n)], ["firing"] * (n - 5) + ["resolved"] * 5,
-        ["RiskHitCritical"] * n, ["critical"] * n, reg.key[acc].tolist(),
-        reg.org_unit[acc].tolist(), reg.owner[acc].tolist(), [{"rule": "x"}] * n,
-        ["严重风险命中"] * n, ["发现保本表述"] * n,
-        ["http://grafana/d/matrixguard-risk"] * n, at.tolist(), [None] * n, at.tolist()],
-        ["fingerprint", "status", "alertname", "severity", "account_key", "org_unit", "owner",
-         "labels", "title", "summary", "board_url", "starts_at", "ends_at", "received_at"])
-    wh.insert("silences", [["s1"], [["account=douyin:x"]], [now_ms - DAY_MS],
-                           [now_ms + DAY_MS], ["张三"], ["演练"], [now_ms - DAY_MS]],
-              ["silence_id", "matchers", "starts_at", "ends_at", "created_by", "comment",
-               "updated_at"])
-    m = 300
-    failed = now_ms - rng.integers(0, 6 * 3_600_000, m)
-    stages = np.array(["ingest", "sink", "sensitivity"], dtype=object)[rng.integers(0, 3, m)]
-    reasons = np.array(["invalid_json", "schema", "unknown_account"],
-                       dtype=object)[rng.integers(0, 3, m)]
-    wh.insert("dead_letters", [
-        [f"dl{i}" for i in range(m)], stages.tolist(), reasons.tolist(), ["字段缺失"] * m,
-        ["matrixguard.raw.crawl"] * m, [0] * m, list(range(m)), [0] * m, [""] * m,
-        ["douyin"] * m, ["{}"] * m, failed.tolist()],
-        ["dead_letter_id", "stage", "reason", "error", "source_topic", "source_partition",
-         "source_offset", "item_index", "account_key", "platform", "raw", "failed_at"])
 
 
 def _range(board: dict[str, Any], now_s: int) -> tuple[int, int]:
@@ -203,3 +162,53 @@ def test_risk_board_follows_an_alert_link(warehouse: tuple[Any, int]) -> None:
                  time_to=now_s + 60, interval_s=3600, variables=variables)
     rows = wh.client.query(sql).result_rows
     assert rows and {r[7] for r in rows} == {item}
+
+
+def _run_board(wh: Any, board: dict[str, Any], variables: dict[str, list[str] | None],
+               now_s: int) -> dict[str, Any]:
+    t0, t1 = _range(board, now_s)
+    out = {}
+    for panel in _panels(board):
+        sql = expand(panel["targets"][0]["rawSql"], time_from=t0, time_to=t1,
+                     interval_s=max(1, (t1 - t0) // 500), variables=variables)
+        out[panel["title"]] = wh.client.query(sql)
+    return out
+
+
+def test_overview_narrows_to_an_account(warehouse: tuple[Any, int]) -> None:
+    """?var-account=… (the risk and health boards' links): every panel shows that account."""
+    wh, now_s = warehouse
+    board = next(b for b in _boards() if b["uid"] == "matrixguard-overview")
+    every: dict[str, list[str] | None] = {
+        "org_unit": ALL, "team": ALL, "platform": ALL, "account_kind": ALL, "account": ALL}
+    whole = _run_board(wh, board, every, now_s)
+    account = whole["明细数据"].result_rows[0][0]
+    one = _run_board(wh, board, {**every, "account": [account]}, now_s)
+    assert one["账号数"].result_rows == [(1,)]
+    assert len(whole["明细数据"].result_rows) > 100
+    assert [r[0] for r in one["明细数据"].result_rows] == [account]
+    assert {r[0] for r in one["互动量最高 10 个账号"].result_rows} == {account}
+    assert one["互动量"].result_rows[0][0] == whole["明细数据"].result_rows[0][14]
+    assert 0 < one["粉丝数（期末）"].result_rows[0][0] < whole["粉丝数（期末）"].result_rows[0][0]
+
+
+def test_pipeline_board_shows_writes_dead_letters_latency_freshness(
+        warehouse: tuple[Any, int]) -> None:
+    wh, now_s = warehouse
+    board = next(b for b in _boards() if b["uid"] == "matrixguard-pipeline")
+    every: dict[str, list[str] | None] = {
+        "org_unit": ALL, "team": ALL, "platform": ALL, "account_kind": ALL, "account": ALL}
+    res = _run_board(wh, board, every, now_s)
+    # 300 dead letters in the last 6 h (the minute rollup may leave the oldest minute out)
+    assert 290 <= res["死信数"].result_rows[0][0] <= 300
+    assert 290 <= len(res["死信明细"].result_rows) <= 300
+    tables = {r[1] for r in res["每分钟写入行数（按表）"].result_rows}
+    assert {"作品", "账号快照", "死信"} <= tables
+    assert len({r[0] for r in res["每分钟写入行数（按表）"].result_rows}) > 100  # 6 h of minutes
+    fresh = dict(res["数据新鲜度（距最近写入秒数）"].result_rows)
+    assert "matrixguard.raw.crawl" not in fresh  # dead letters are not writes
+    # written just now, and an hour ago (content scores are dated by scored_at)
+    assert 0 <= fresh["作品"] < 300 and 0 <= fresh["账号快照"] < 300, fresh
+    assert 3_000 < fresh["内容评分"] < 4_000, fresh
+    p50, p99 = zip(*[r[1:] for r in res["写入延迟 p50 / p99"].result_rows[:-2]], strict=True)
+    assert all(0.2 <= v <= 5 for v in p50 + p99), (p50, p99)  # the live posts' 0.2–5 s
