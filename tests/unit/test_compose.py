@@ -140,3 +140,28 @@ def test_the_branch_analyst_policy_covers_every_table_with_an_org_unit() -> None
                               r"\borg_unit (?:String|SimpleAggregateFunction)",
                               sql, re.S))
     assert with_org and with_org <= covered, sorted(with_org - covered)
+
+
+def test_provisioning_agrees_with_the_boards_and_settings_in_the_code() -> None:
+    from dashboards.clickhouse_query import DATASOURCE_UID, PLUGIN_TYPE
+    from pipeline.grafana_publish import DATASOURCE_UID as PUBLISHED_UID
+
+    ds = yaml.safe_load((ROOT / "infra" / "grafana" / "provisioning" / "datasources"
+                         / "clickhouse.yaml").read_text("utf-8"))
+    [source] = ds["datasources"]
+    assert source["uid"] == DATASOURCE_UID == PUBLISHED_UID and source["type"] == PLUGIN_TYPE
+    # the data source reaches ClickHouse where compose runs it, as the read-only grafana user
+    services = compose()["services"]
+    assert source["jsonData"]["host"] in services
+    assert f":{source['jsonData']['port']}/" in env_of(services["worker"])[
+        "MATRIXGUARD_WAREHOUSE_URL"]
+    # the committed boards are what Grafana provisions, and they use that data source
+    provided = {m[1]: m[0] for m in (v.split(":") for v in services["grafana"]["volumes"])
+                if len(m) >= 2}
+    assert provided["/var/lib/grafana/dashboards"] == "./dashboards/json"
+    boards = sorted((ROOT / "dashboards" / "json").glob("*.json"))
+    assert {b.stem for b in boards} == {"matrixguard-risk", "matrixguard-health",
+                                        "matrixguard-overview", "matrixguard-pipeline"}
+    for board in boards:
+        text = board.read_text("utf-8")
+        assert DATASOURCE_UID in text and PLUGIN_TYPE in text, board.name
