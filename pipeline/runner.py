@@ -41,7 +41,8 @@ from schemas.topics import RAW_CRAWL
 log = get_logger(__name__)
 
 SUMMARY_TABLES = ("accounts", "account_snapshots", "posts", "post_metrics", "comments",
-                  "content_scores", "risk_hits", "dead_letters")
+                  "content_scores", "risk_hits", "account_anomalies", "alerts",
+                  "notification_log", "dead_letters")
 
 
 @dataclass(frozen=True)
