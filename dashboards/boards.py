@@ -6,12 +6,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from dashboards import health, overview, pipeline, risk
+from dashboards import competitors, health, overview, pipeline, risk
 from dashboards.common import to_json
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
 BOARDS: list[Callable[[], dict[str, Any]]] = [risk.build, health.build, overview.build,
-                                              pipeline.build]
+                                              pipeline.build, competitors.build]
 
 
 def render(data: dict[str, Any]) -> str:

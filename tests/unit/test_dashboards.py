@@ -94,8 +94,36 @@ def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, i
              " run_at - toIntervalDay(d) AS run_at,"
              " toUInt8(greatest(0, toInt32(overall) - d % 7)) AS overall)"
              " FROM account_health ARRAY JOIN range(1, 30) AS d", readonly=False)
+    _tagged_posts(wh, reg, now_ms)
     yield wh, now_ms // 1000
     wh.close()
+
+
+def _tagged_posts(wh: Any, reg: Any, now_ms: int) -> None:
+    """Posts with text, tags and series titles over the last 14 days (the competitor board's
+    tags, rising tags and series panels): every account posts; competitors' posts of the last
+    7 days carry a rising tag."""
+    import numpy as np
+
+    rng = np.random.default_rng(17)
+    k = 2 * len(reg)
+    acc = np.tile(np.arange(len(reg)), 2)
+    published = now_ms - rng.integers(0, 14 * 86_400_000, k)
+    tags = [["理财", "信用卡", "房贷", "养老金"][i % 4:i % 4 + 2] for i in range(k)]
+    for i in range(k):
+        if reg.kind[acc[i]] == "competitor" and published[i] > now_ms - 7 * 86_400_000:
+            tags[i] = [*tags[i], "数字人民币红包"]
+    series = ["【周末理财课】", "【信用卡小课堂】", ""]
+    wh.insert("posts", [
+        [f"tagged{i}" for i in range(k)], reg.key[acc].tolist(), reg.platform[acc].tolist(),
+        [["video", "image", "article", "text"][i % 4] for i in range(k)],
+        [f"{series[i % 3]}第{i}期" for i in range(k)],
+        [f"第{i}期：今天聊聊{'、'.join(t)}" for i, t in enumerate(tags)], tags,
+        published.tolist(), (published + 3_600_000).tolist(),
+        rng.integers(0, 2_000, k).tolist(), reg.kind[acc].tolist(),
+        reg.org_unit[acc].tolist(), reg.team[acc].tolist()],
+        ["post_id", "account_key", "platform", "kind", "title", "text", "tags",
+         "published_at", "captured_at", "likes", "account_kind", "org_unit", "team"])
 
 
 def _range(board: dict[str, Any], now_s: int) -> tuple[int, int]:
