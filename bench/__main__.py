@@ -12,7 +12,7 @@ import sys
 import orjson
 
 from agents.sensitivity.lexicon import DEFAULT_DIR
-from bench import alerting, anomaly, e2e, health, panels, scorer, sentiment
+from bench import alerting, anomaly, e2e, health, panels, report, scorer, sentiment
 from pipeline import logs
 
 
@@ -40,6 +40,7 @@ def main() -> None:
         "alerting": alerting.run(20.0, 1_000),
         "panels": panels.run(),
         "rollups": _rollups(),
+        "report": report.run(),
         "e2e": {
             "throughput": e2e.throughput(args.posts, 101),
             "latency": e2e.latency(args.latency_rate, args.latency_seconds, 102),

@@ -619,10 +619,13 @@ def _stop_flag() -> Callable[[], bool]:
 def _add_alerting_commands() -> None:
     from pipeline.cli_alerts import alerts_app, silence_app
     from pipeline.cli_dashboards import dashboards_app
+    from pipeline.cli_reports import export_app, report_app
 
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(silence_app, name="silence")
     app.add_typer(dashboards_app, name="dashboards")
+    app.add_typer(report_app, name="report")
+    app.add_typer(export_app, name="export")
 
 
 _add_alerting_commands()
