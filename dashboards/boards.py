@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from dashboards import competitors, health, overview, pipeline, risk
-from dashboards.common import to_json
+from dashboards.board import to_json
 
 JSON_DIR = Path(__file__).resolve().parent / "json"
 BOARDS: list[Callable[[], dict[str, Any]]] = [risk.build, health.build, overview.build,

@@ -32,8 +32,7 @@ from agents.competitors.compare import (
     weekdays_sql,
 )
 from agents.competitors.engagement import rate_sql
-from dashboards.clickhouse_query import DATASOURCE
-from dashboards.common import (
+from dashboards.board import (
     PLATFORM_CN,
     Board,
     bar_panel,
@@ -44,6 +43,7 @@ from dashboards.common import (
     stat_panel,
     table_panel,
 )
+from dashboards.clickhouse_query import DATASOURCE
 
 UID_COMPETITORS = "matrixguard-competitors"
 

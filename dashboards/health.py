@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards.common import (
+from dashboards.board import (
     KIND_CN,
     PLATFORM_CN,
     SEVERITY_CN,

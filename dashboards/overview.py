@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards.common import (
+from dashboards.board import (
     KIND_CN,
     PLATFORM_CN,
     UID_HEALTH,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboards.common import (
+from dashboards.board import (
     PLATFORM_CN,
     UID_PIPELINE,
     Board,

@@ -8,7 +8,7 @@ from typing import Any
 
 from grafana_foundation_sdk.builders import dashboard
 
-from dashboards.common import (
+from dashboards.board import (
     CATEGORY_CN,
     ITEM_CN,
     KIND_CN,

@@ -1,5 +1,6 @@
-"""Helpers every board uses: panels with a ClickHouse target, the shared template variables,
-the SQL filter they expand to, Chinese labels of codes, and deterministic JSON output."""
+"""What every board is built from: the Board, panels with a ClickHouse target, the shared
+template variables and the SQL filter they expand to, Chinese labels of codes, and
+deterministic JSON output."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from typing import Any
 
 from grafana_foundation_sdk.builders import bargauge, dashboard, stat, table, timeseries
+from grafana_foundation_sdk.builders import common as bcommon
 from grafana_foundation_sdk.cog import builder as cogbuilder
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common as mcommon
@@ -96,25 +98,21 @@ def ts_panel(title: str, sql: str, *, unit: str = "short", axis: str = "",
     p = (timeseries.Panel().title(title).description(description).datasource(DATASOURCE)
          .with_target(target(sql, "timeseries")).unit(unit).axis_label(axis)
          .fill_opacity(25 if stack or bars else 10)
-         .legend(mcommon_legend()))
+         .legend(_legend()))
     if bars:
         p = p.draw_style(mcommon.GraphDrawStyle.BARS)
     if stack:
-        p = p.stacking(cogbuilder_stacking())
+        p = p.stacking(_stacking())
     return p
 
 
-def mcommon_legend() -> Any:
-    from grafana_foundation_sdk.builders import common as bcommon
-
+def _legend() -> Any:
     return (bcommon.VizLegendOptions().show_legend(True)
             .display_mode(mcommon.LegendDisplayMode.LIST)
             .placement(mcommon.LegendPlacement.BOTTOM))
 
 
-def cogbuilder_stacking() -> Any:
-    from grafana_foundation_sdk.builders import common as bcommon
-
+def _stacking() -> Any:
     return bcommon.StackingConfig().mode(mcommon.StackingMode.NORMAL)
 
 
@@ -141,8 +139,6 @@ def bar_panel(title: str, sql: str, *, unit: str = "short", description: str = "
 
 
 def _all_values() -> Any:
-    from grafana_foundation_sdk.builders import common as bcommon
-
     return bcommon.ReduceDataOptions().values(True).calcs([]).limit(50)
 
 
