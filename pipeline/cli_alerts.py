@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
 import orjson
 import typer
+from clickhouse_connect.driver.binding import format_query_value
 from rich.table import Table
 
 alerts_app = typer.Typer(no_args_is_help=True, help="Alerts (告警): list, show, test a route.")
@@ -16,10 +17,6 @@ silence_app = typer.Typer(no_args_is_help=True, help="Silences (静默): add, li
 
 SILENCE_COLUMNS = ("silence_id", "matchers", "starts_at", "ends_at", "created_by", "comment",
                    "updated_at")
-
-
-def _q(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @alerts_app.command("list")
@@ -35,7 +32,7 @@ def alerts_list(
 
     if state not in ("firing", "resolved", "all"):
         _guard(refuse)
-    where = "" if state == "all" else f"WHERE status = {_q(state)}"
+    where = "" if state == "all" else f"WHERE status = {format_query_value(state)}"
     query = ("SELECT fingerprint, status, severity, alertname, account_key, org_unit, owner, "
              "title, starts_at FROM (SELECT fingerprint, argMax(status, received_at) AS status, "
              "any(severity) AS severity, any(alertname) AS alertname, "
@@ -63,15 +60,16 @@ def alerts_show(fingerprint: Annotated[str, typer.Argument(help="the alert's fin
     settings = _settings()
 
     def go() -> tuple[list[list[Any]], list[list[Any]]]:
+        fp = format_query_value(fingerprint)
         _, alerts = run_sql(settings, (
             "SELECT status, severity, alertname, account_key, title, summary, starts_at, "
-            f"ends_at, received_at FROM alerts FINAL WHERE fingerprint = {_q(fingerprint)} "
+            f"ends_at, received_at FROM alerts FINAL WHERE fingerprint = {fp} "
             "ORDER BY received_at"))
         if not alerts:
             raise CliError(f"no alert with fingerprint {fingerprint}")
         _, sent = run_sql(settings, (
             "SELECT at, receiver, channel, status, attempt, error, group_key "
-            f"FROM notification_log FINAL WHERE has(fingerprints, {_q(fingerprint)}) "
+            f"FROM notification_log FINAL WHERE has(fingerprints, {fp}) "
             "ORDER BY at"))
         return alerts, sent
 
@@ -166,7 +164,6 @@ def silence_add(
         if not parsed:
             raise ValueError("--matchers needs at least one matcher")
         now = datetime.now(UTC)
-        from datetime import timedelta
         try:
             start = _dt(starts_at) if starts_at else now
         except ValueError:
@@ -212,7 +209,7 @@ def silence_expire(silence_id: Annotated[str, typer.Argument(help="the silence's
     def go() -> None:
         _, rows = run_sql(settings, (
             "SELECT silence_id, matchers, starts_at, ends_at, created_by, comment "
-            f"FROM silences FINAL WHERE silence_id = {_q(silence_id)}"))
+            f"FROM silences FINAL WHERE silence_id = {format_query_value(silence_id)}"))
         if not rows:
             raise CliError(f"no silence {silence_id}")
         sid, matchers, starts, _, author, comment = rows[0]

@@ -21,6 +21,7 @@ from typing import Any
 
 import faust
 import orjson
+from clickhouse_connect.driver.binding import format_query_value
 
 from agents.alerting.config import AlertingConfig
 from agents.alerting.grouper import Group, flush, mark_sent, state_hash
@@ -180,7 +181,7 @@ class Deliverer:
         window = int(group.repeat_interval)
         rows = await self.warehouse.aquery(
             "SELECT count() FROM notification_log FINAL WHERE group_key = "
-            f"{_quote(group.group_key)} AND state_hash = {_quote(digest)} "
+            f"{format_query_value(group.group_key)} AND state_hash = {format_query_value(digest)} "
             "AND status IN ('sent', 'sending') "
             f"AND at > now64(3) - INTERVAL {window} SECOND")
         return bool(rows.rows and rows.rows[0][0])
@@ -218,10 +219,6 @@ def _expire(group: Group, now: datetime, firing: dict[str, Alert]) -> None:
         if alert.status == "firing" and alert.ends_at is not None and alert.ends_at <= now:
             del group.alerts[fp]
             firing.pop(fp, None)
-
-
-def _quote(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def register(app: faust.App, cfg: AlertingConfig, registry: RegistryCache,

@@ -12,7 +12,7 @@ severity then.
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -83,7 +83,7 @@ class _Fields(dict[str, Any]):
 
 
 def _make(rule: AlertRule, base: dict[str, str], fields: dict[str, Any], status: str,
-          starts: Any, board_url: str) -> Alert:
+          starts: datetime, board_url: str) -> Alert:
     labels = {**base, **rule.labels, "alertname": rule.alertname}
     labels["severity"] = rule.severity.value if rule.severity else base["severity"]
     values = _Fields(fields, severity_zh=SEVERITY_ZH.get(labels["severity"], ""))
@@ -147,12 +147,8 @@ def from_score(score: dict[str, Any], rules: list[AlertRule], board_url: str = "
         fields = {**hit, "item_type": score["item_type"], "item": score["item_id"],
                   "account": score["account_key"], "score": score["score"],
                   "level": score["level"], "org_unit": ctx["org_unit"], "owner": ctx["owner"]}
-        out.extend(_make(rule, base, fields, "firing", _ts(score["observed_at"]), board_url)
+        observed = datetime.fromisoformat(score["observed_at"])
+        out.extend(_make(rule, base, fields, "firing", observed, board_url)
                    for rule in rules if rule.source == "risk_hit"
                    and rule.accepts(hit["severity"], kind, hit["category"]))
     return out
-
-
-def _ts(iso: str) -> Any:
-    from datetime import datetime
-    return datetime.fromisoformat(iso)

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
+from clickhouse_connect.driver.binding import format_query_value
 from pydantic import BaseModel
 
 QueryFn = Callable[[str], tuple[Sequence[str], Sequence[Sequence[Any]]]]
@@ -34,9 +35,7 @@ TOP_POSTS = 10
 WORST_ACCOUNTS = 10
 
 
-def q(value: str) -> str:
-    """A ClickHouse string literal."""
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+q = format_query_value  # a ClickHouse literal (clickhouse-connect's own quoting)
 
 
 def parse_month(month: str) -> date:
