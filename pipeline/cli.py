@@ -230,7 +230,25 @@ def sql(
 
 
 def run_sql(settings: Settings, query: str) -> tuple[list[str], list[list[Any]]]:
-    """Query through the live worker that owns an embedded warehouse, or directly."""
+    """Query through the live worker that owns an embedded warehouse, or directly.
+
+    A worker that is starting holds the directory before its lock file says so: while the
+    warehouse is busy, look for the worker again rather than fail.
+    """
+    from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
+
+    from pipeline.warehouse.client import WarehouseBusyError
+
+    for attempt in Retrying(
+        retry=retry_if_exception_type(WarehouseBusyError), stop=stop_after_delay(30),
+        wait=wait_exponential(multiplier=0.05, max=1.0), reraise=True,
+    ):
+        with attempt:
+            return _sql_once(settings, query)
+    raise AssertionError("unreachable: tenacity re-raises the last error")
+
+
+def _sql_once(settings: Settings, query: str) -> tuple[list[str], list[list[Any]]]:
     from pipeline.warehouse.store import Warehouse
     from pipeline.worker import read_lock
 
@@ -252,7 +270,7 @@ def run_sql(settings: Settings, query: str) -> tuple[list[str], list[list[Any]]]
     path = chdb_path(url)
     if path is not None and not path.exists():
         raise CliError(f"no warehouse at {path}: run `matrixguard run` or `matrixguard migrate`")
-    warehouse = Warehouse(url)
+    warehouse = Warehouse(url, wait_s=0)
     try:
         rows = warehouse.query(query, readonly=True)
     finally:

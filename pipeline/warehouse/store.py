@@ -40,10 +40,10 @@ class QueryRows:
 class Warehouse:
     """A locked clickhouse-connect client for one warehouse URL."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, wait_s: float = 30.0) -> None:
         self.url = url
         self.safe_url = redact_url(url)
-        self._client: Client = connect(url)
+        self._client: Client = connect(url, wait_s=wait_s)
         self._lock = threading.Lock()
 
     @property

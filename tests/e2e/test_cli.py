@@ -60,8 +60,10 @@ def test_bounded_run_summary_equals_what_sql_reads_back(tmp_path: Path) -> None:
 def test_sql_goes_through_a_running_worker(tmp_path: Path) -> None:
     """chDB allows one process per directory: while `run` owns it, `sql` asks the worker."""
     env = user_env(tmp_path / "var")
-    run = subprocess.Popen([*CLI, "run", "--rate", "300"], env=env, cwd=ROOT,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log_path = tmp_path / "run.log"
+    with log_path.open("wb") as log_file:
+        run = subprocess.Popen([*CLI, "run", "--rate", "300"], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=log_file)
     try:
         def rows_visible() -> bool:
             proc = run_cli(["sql", "SELECT count() AS n FROM post_metrics", "-f", "json"], env,
@@ -80,7 +82,8 @@ def test_sql_goes_through_a_running_worker(tmp_path: Path) -> None:
         assert "Traceback" not in refused.stderr
     finally:
         run.send_signal(signal.SIGINT)
-        assert run.wait(timeout=60) == 0
+        code = run.wait(timeout=60)
+        assert code == 0, log_path.read_text(errors="replace")[-4000:]
     summary = orjson.loads((tmp_path / "var" / "last-run.json").read_bytes())
     assert summary["warehouse"]["post_metrics"] > 0
     assert not (tmp_path / "var" / "warehouse" / ".matrixguard-worker.json").exists()
