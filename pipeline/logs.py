@@ -59,11 +59,14 @@ def configure(fmt: str = "auto", level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # httpx logs every request URL at INFO/DEBUG, and some platforms (Weibo, WeChat) take the
+    # access token as a query parameter: never below WARNING, so tokens stay out of the logs.
+    for leaky in ("httpx", "httpcore"):
+        logging.getLogger(leaky).setLevel(max(logging.WARNING, root.level))
     # Library chatter stays at WARNING unless DEBUG is asked for.
     if root.level <= logging.DEBUG:
         return
-    for noisy in ("faust", "mode", "aiokafka", "kafka", "clickhouse_connect", "chdb", "httpx",
-                  "httpcore"):
+    for noisy in ("faust", "mode", "aiokafka", "kafka", "clickhouse_connect", "chdb"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
 
 

@@ -12,6 +12,7 @@ from agents.alerting.config import DEFAULT_CONFIG as ALERTING_CONFIG
 from agents.alerting.rules import DEFAULT_RULES as ALERTING_RULES
 from agents.anomaly.config import AnomalyConfig
 from agents.sensitivity.lexicon import DEFAULT_DIR as DEFAULT_LEXICON
+from pipeline.crawlers.config import CrawlSettings
 
 
 class Settings(BaseSettings):
@@ -58,6 +59,10 @@ class Settings(BaseSettings):
     health_interval_s: float = Field(
         300.0, description="how often the worker re-runs the health check (矩阵体检) of every "
                            "account and writes a run to ClickHouse")
+
+    crawl: CrawlSettings = Field(
+        CrawlSettings(), description="platform connectors, MATRIXGUARD_CRAWL__<FIELD> "
+                                     "(pipeline/crawlers/config.py)")
 
     def secrets(self) -> dict[str, str]:
         """The notification secrets, in clear, for the alerting config loader only."""

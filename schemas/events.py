@@ -352,6 +352,44 @@ class DeadLetter(BaseModel):
     published_ms: int = 0
 
 
+class CrawlOutcome(StrEnum):
+    """How one account crawl ended (``pipeline/crawlers``)."""
+
+    ok = "ok"
+    partial = "partial"  # published, but some items were dead letters or a part failed
+    account_gone = "account_gone"  # banned / deleted / private: the snapshot says so
+    rate_limited = "rate_limited"
+    auth_failed = "auth_failed"
+    network_error = "network_error"
+    http_error = "http_error"
+    bad_payload = "bad_payload"
+    error = "error"
+
+
+class CrawlStatus(BaseModel):
+    """One account crawl by a platform connector: what it did and how it ended."""
+
+    model_config = ConfigDict(frozen=True)
+
+    status_id: str
+    platform: Platform
+    account_key: str
+    connector: str
+    credential: str = Field(default="", description="the credential's name, never its secret")
+    outcome: CrawlOutcome
+    endpoint: str = Field(default="", description="where it failed, e.g. statuses/user_timeline")
+    error: str = Field(default="", description="one line for a person; no secrets")
+    requests: NonNegativeInt = 0
+    retries: NonNegativeInt = 0
+    pages: NonNegativeInt = Field(default=0, description="crawl envelopes published")
+    posts_new: NonNegativeInt = 0
+    posts_refreshed: NonNegativeInt = 0
+    comments_new: NonNegativeInt = 0
+    dead_letters: NonNegativeInt = 0
+    started_at: UtcDatetime
+    finished_at: UtcDatetime
+
+
 class RegisteredAccount(BaseModel):
     """One row of the account registry (花名册)."""
 

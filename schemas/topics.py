@@ -16,6 +16,7 @@ from schemas.events import (
     AnomalyBundle,
     CommentBundle,
     CrawlEnvelope,
+    CrawlStatus,
     DeadLetter,
     PostBundle,
     RegisteredAccount,
@@ -74,6 +75,10 @@ ALERTS = TopicSpec(
     "matrixguard.alerting.alerts", 4, "partition of the account label", AlertBundle,
     "Alerts (firing, resolved) made from anomalies and risk hits by the alert rules.",
 )
+CRAWL_STATUS = TopicSpec(
+    "matrixguard.crawl.status", 1, "account_key", CrawlStatus,
+    "One event per account crawl of a platform connector: outcome, counts, failing endpoint.",
+)
 DEAD_LETTERS = TopicSpec(
     "matrixguard.deadletter", 1, "account_key", DeadLetter,
     "Everything that could not be accepted, with stage, reason and the original bytes.",
@@ -86,7 +91,7 @@ assert SNAPSHOTS.partitions == COMMENTS.partitions == CANONICAL_PARTITIONS
 
 ALL_TOPICS: tuple[TopicSpec, ...] = (
     RAW_CRAWL, REGISTRY, SNAPSHOTS, POSTS, COMMENTS, SCORES, ANOMALIES, ALERTS,
-    DEAD_LETTERS)
+    CRAWL_STATUS, DEAD_LETTERS)
 
 
 def by_name(name: str) -> TopicSpec:

@@ -19,12 +19,22 @@ from schemas.alerts import AlertBundle
 from schemas.events import (
     AnomalyBundle,
     CommentBundle,
+    CrawlStatus,
     DeadLetter,
     PostBundle,
     ScoreBundle,
     SnapshotBundle,
 )
-from schemas.topics import ALERTS, ANOMALIES, COMMENTS, DEAD_LETTERS, POSTS, SCORES, SNAPSHOTS
+from schemas.topics import (
+    ALERTS,
+    ANOMALIES,
+    COMMENTS,
+    CRAWL_STATUS,
+    DEAD_LETTERS,
+    POSTS,
+    SCORES,
+    SNAPSHOTS,
+)
 
 SNAPSHOT_COLUMNS = (
     "account_key", "platform", "platform_account_id", "name", "avatar_hash", "bio", "status",
@@ -68,6 +78,12 @@ STAGE = "sink"
 DEAD_LETTER_COLUMNS = (
     "dead_letter_id", "stage", "reason", "error", "source_topic", "source_partition",
     "source_offset", "item_index", "account_key", "platform", "raw", "failed_at", "written_at",
+)
+
+CRAWL_STATUS_COLUMNS = (
+    "status_id", "platform", "account_key", "connector", "credential", "outcome", "endpoint",
+    "error", "requests", "retries", "pages", "posts_new", "posts_refreshed", "comments_new",
+    "dead_letters", "started_at", "finished_at", "written_at",
 )
 
 
@@ -223,6 +239,15 @@ def _dead_letter(dl: dict[str, Any], now: datetime) -> tuple[list[Row], list[int
     ))], [dl["published_ms"]]
 
 
+def _crawl_status(st: dict[str, Any], now: datetime) -> tuple[list[Row], list[int]]:
+    return [("crawl_status", (
+        st["status_id"], st["platform"], st["account_key"], st["connector"], st["credential"],
+        st["outcome"], st["endpoint"], st["error"], st["requests"], st["retries"], st["pages"],
+        st["posts_new"], st["posts_refreshed"], st["comments_new"], st["dead_letters"],
+        _dt(st["started_at"]), _dt(st["finished_at"]), now,
+    ))], []
+
+
 @dataclass(frozen=True)
 class TopicMapping:
     """How one canonical topic (whose values are ``model``) becomes table rows."""
@@ -247,6 +272,8 @@ MAPPINGS: dict[str, TopicMapping] = {
     ALERTS.name: TopicMapping(AlertBundle, (("alerts", ALERT_COLUMNS),), _alert_bundle),
     DEAD_LETTERS.name: TopicMapping(
         DeadLetter, (("dead_letters", DEAD_LETTER_COLUMNS),), _dead_letter),
+    CRAWL_STATUS.name: TopicMapping(
+        CrawlStatus, (("crawl_status", CRAWL_STATUS_COLUMNS),), _crawl_status),
 }
 
 
