@@ -9,10 +9,12 @@ import orjson
 from agents.deadletters import SourceRef
 from agents.ingest.core import ingest
 from agents.sink.core import MAPPINGS, build_blocks
+from schemas.events import CrawlStatus
 from schemas.topics import (
     ALERTS,
     ANOMALIES,
     COMMENTS,
+    CRAWL_STATUS,
     DEAD_LETTERS,
     POSTS,
     SCORES,
@@ -40,8 +42,7 @@ def canonical(topic: str, pages: int = 1) -> bytes:
 
 def test_every_topic_maps_to_its_tables() -> None:
     assert set(MAPPINGS) == {SNAPSHOTS.name, POSTS.name, COMMENTS.name, SCORES.name, ANOMALIES.name,
-                             ALERTS.name,
-                             DEAD_LETTERS.name}
+                             ALERTS.name, CRAWL_STATUS.name, DEAD_LETTERS.name}
     src = SourceRef(POSTS.name, 0, 7, SRC.timestamp_ms)
     blocks = build_blocks(POSTS.name, [(src, canonical(POSTS.name))], NOW)
     assert blocks.events == 1 and blocks.rejected == []
@@ -64,6 +65,20 @@ def test_snapshots_comments_and_dead_letters() -> None:
         assert len(blocks.tables[table]) == 2 * per_message
         assert blocks.events == 2 * per_message
         assert len(blocks.published_ms) == 2 * per_message
+
+
+def test_crawl_status_row() -> None:
+    status = CrawlStatus(
+        status_id="s1", platform="weibo", account_key="weibo:1", connector="weibo-openapi",
+        credential="app1", outcome="rate_limited", endpoint="statuses/user_timeline",
+        error="error_code 10023", requests=4, retries=3, started_at=NOW, finished_at=NOW)
+    src = SourceRef(CRAWL_STATUS.name, 0, 1, SRC.timestamp_ms)
+    blocks = build_blocks(CRAWL_STATUS.name, [(src, status.model_dump_json().encode())], NOW)
+    block = blocks.tables["crawl_status"]
+    row = dict(zip(block.column_names, (c[0] for c in block.columns), strict=True))
+    assert (row["outcome"], row["endpoint"], row["retries"], row["credential"]) == (
+        "rate_limited", "statuses/user_timeline", 3, "app1")
+    assert blocks.rejected == []
 
 
 def test_undecodable_canonical_message_is_a_sink_dead_letter() -> None:
