@@ -5,9 +5,11 @@
 2. The timeline is read newest first until it reaches the account's mark (minus the overlap
    window), or the first-crawl/backfill horizon, or ``max_pages``.
 3. New posts and posts still inside the metrics-refresh window get their new comments.
-4. Everything is published oldest first in envelopes of at most 50 items; after the broker
-   acknowledged an envelope, the marks of what it carried advance (``checkpoints``). A crawl
-   stopped between two envelopes resumes with the next one: nothing missed, nothing twice.
+4. Everything is published oldest first in envelopes of at most 50 items, each post with its
+   new comments; after the broker acknowledged an envelope, the marks of what it carried
+   advance (``checkpoints``). A crawl stopped between two envelopes resumes with the next one:
+   nothing missed, nothing twice. (A process killed inside a post's group publishes that post
+   again on restart; its rows stay one in the warehouse.)
 5. Items the normaliser rejects and unreadable answers become dead letters naming platform
    and endpoint; the crawl status event says how it ended. Nothing here raises: one account's
    failure never stops the others.
@@ -98,8 +100,11 @@ def crawl_dead_letter(platform: str, endpoint: str, account_key: str, reason: st
 @dataclass
 class _Item:
     raw: RawItem
-    stream: str | None  # the mark it advances (None: a metrics refresh, not a new item)
-    ident: tuple[str, int] | None
+    new: bool  # False: a metrics refresh of a known post
+    # marks to advance once this item is acknowledged: a comment advances its post's comment
+    # stream; a post advances the timeline only with the last item of its group, so a crawl
+    # killed inside a group re-reads the post's comments next time
+    advances: list[tuple[str, tuple[str, int]]] = field(default_factory=list)
 
 
 @dataclass
@@ -228,19 +233,41 @@ class AccountCrawl:
                 self.problems.append(exc)
         return out
 
-    def _sequence(self, new: list[Post], refresh: list[Post],
-                  comments: dict[str, list[Comment]]) -> list[_Item]:
-        items: list[_Item] = []
+    def _groups(self, new: list[Post], refresh: list[Post],
+                comments: dict[str, list[Comment]]) -> list[list[_Item]]:
+        """One group per post: the post, then its new comments, oldest first."""
+        groups: list[list[_Item]] = []
         for post, is_new in [(p, True) for p in new] + [(p, False) for p in refresh]:
-            items.append(_Item(
-                RawItem(type="post", data=post.model_dump(mode="json")),
-                timeline_stream(self.account.account_key) if is_new else None,
-                (post.post_id, epoch_ms(post.published_at)) if is_new else None))
+            group = [_Item(RawItem(type="post", data=post.model_dump(mode="json")), is_new)]
             for c in comments.get(post.post_id, []):
-                items.append(_Item(RawItem(type="comment", data=c.model_dump(mode="json")),
-                                   comments_stream(post.post_id),
-                                   (c.comment_id, epoch_ms(c.published_at))))
-        return items
+                group.append(_Item(
+                    RawItem(type="comment", data=c.model_dump(mode="json")), True,
+                    [(comments_stream(post.post_id), (c.comment_id, epoch_ms(c.published_at)))]))
+            if is_new:
+                group[-1].advances.append((timeline_stream(self.account.account_key),
+                                           (post.post_id, epoch_ms(post.published_at))))
+            groups.append(group)
+        return groups
+
+    @staticmethod
+    def _pack(groups: list[list[_Item]]) -> list[tuple[bool, list[_Item]]]:
+        """Envelopes of at most 50 items, whole groups where they fit; the flag says whether
+        the envelope starts at a group boundary (the only place a stop may happen)."""
+        envelopes: list[tuple[bool, list[_Item]]] = []
+        current: list[_Item] = []
+        starts_clean = True
+        for group in groups:
+            if current and len(current) + len(group) > MAX_ITEMS_PER_PAGE:
+                envelopes.append((starts_clean, current))
+                current, starts_clean = [], True
+            for item in group:
+                if len(current) == MAX_ITEMS_PER_PAGE:  # a group bigger than an envelope
+                    envelopes.append((starts_clean, current))
+                    current, starts_clean = [], False
+                current.append(item)
+        if current or not envelopes:
+            envelopes.append((starts_clean, current))
+        return envelopes
 
     def _envelope(self, snapshot: dict[str, Any] | None, items: list[_Item]) -> CrawlEnvelope:
         return CrawlEnvelope(
@@ -248,30 +275,31 @@ class AccountCrawl:
             account_key=self.account.account_key, platform=self.connector.platform,
             crawled_at=self.now, snapshot=snapshot, items=[i.raw for i in items])
 
-    async def _publish(self, snapshot: dict[str, Any] | None, items: list[_Item],
+    async def _publish(self, snapshot: dict[str, Any] | None, groups: list[list[_Item]],
                        marks: dict[str, Mark]) -> None:
-        """Envelopes oldest first; marks advance after each acknowledged envelope."""
-        chunks = [items[i:i + MAX_ITEMS_PER_PAGE]
-                  for i in range(0, len(items), MAX_ITEMS_PER_PAGE)] or [[]]
-        for number, chunk in enumerate(chunks):
-            if number and self.should_stop():
+        """Envelopes oldest first; marks advance after each acknowledged envelope. A stop
+        request is honoured between groups, never inside one."""
+        envelopes = self._pack(groups)
+        for number, (clean, items) in enumerate(envelopes):
+            if number and clean and self.should_stop():
                 self.problems.append(CrawlError("publish", (
-                    f"stopped after {number} of {len(chunks)} envelopes; the rest follows on "
-                    "the next crawl")))
+                    f"stopped after {number} of {len(envelopes)} envelopes; the rest follows "
+                    "on the next crawl")))
                 return
-            await self.output.pages([self._envelope(snapshot if number == 0 else None, chunk)])
+            await self.output.pages([self._envelope(snapshot if number == 0 else None, items)])
             self.pages_published += 1
             touched: dict[str, Mark] = {}
-            for item in chunk:
-                if item.stream is None or item.ident is None:
-                    self.posts_refreshed += 1
-                    continue
-                touched[item.stream] = mark = marks[item.stream]
-                mark.advance([item.ident], self.overlap_ms)
+            for item in items:
                 if item.raw.type == "post":
-                    self.posts_new += 1
+                    if item.new:
+                        self.posts_new += 1
+                    else:
+                        self.posts_refreshed += 1
                 else:
                     self.comments_new += 1
+                for stream, ident in item.advances:
+                    touched[stream] = marks[stream]
+                    marks[stream].advance([ident], self.overlap_ms)
             self.store.save_marks(self.platform, touched)
 
     async def run(self) -> CrawlStatus:
@@ -312,7 +340,7 @@ class AccountCrawl:
             await self._publish(snapshot, [], {})
             raise
         comments = await self._all_comments(new + refresh, marks)
-        await self._publish(snapshot, self._sequence(new, refresh, comments), marks)
+        await self._publish(snapshot, self._groups(new, refresh, comments), marks)
         if self.problems or self.letters:
             return (CrawlOutcome.partial, self.problems[0] if self.problems else None,
                     snapshot)

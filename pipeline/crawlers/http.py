@@ -130,7 +130,10 @@ class PlatformHttp:
                         stats.refreshes += 1
                     log.info("refreshing token", endpoint=endpoint)
                     await refresh()
-                    return await self._send(endpoint, build(), classify, stats)
+                    try:
+                        return await self._send(endpoint, build(), classify, stats)
+                    except TokenExpired as again:
+                        raise AuthError(endpoint, again.message + " (after a refresh)") from None
         raise AssertionError("unreachable: tenacity re-raises the last error")
 
     def _before_retry(self, endpoint: str, state: RetryCallState,
