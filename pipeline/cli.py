@@ -10,7 +10,6 @@ import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
-from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
@@ -637,10 +636,12 @@ def _stop_flag() -> Callable[[], bool]:
 
 def _add_alerting_commands() -> None:
     from pipeline.cli_alerts import alerts_app, silence_app
+    from pipeline.cli_crawl import crawl_run, crawl_status
     from pipeline.cli_dashboards import dashboards_app
     from pipeline.cli_reports import export_app, report_app
 
-    import_module("pipeline.cli_crawl")  # registers `crawl run` and `crawl status`
+    crawl_app.command("run")(crawl_run)
+    crawl_app.command("status")(crawl_status)
 
     app.add_typer(alerts_app, name="alerts")
     app.add_typer(silence_app, name="silence")

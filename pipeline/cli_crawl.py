@@ -1,4 +1,8 @@
-"""``matrixguard crawl run`` (the platform connectors) and ``matrixguard crawl status``."""
+"""``matrixguard crawl run`` (the platform connectors) and ``matrixguard crawl status``.
+
+Plain functions: ``pipeline.cli`` registers them on its ``crawl`` group (so they exist when
+the CLI runs as ``python -m pipeline.cli`` too).
+"""
 
 from __future__ import annotations
 
@@ -12,9 +16,11 @@ import orjson
 import typer
 from rich.table import Table
 
-from pipeline.cli import BrokerUrl, CliError, DataDir, _bootstrap, _guard, _settings, crawl_app, out
 from pipeline.settings import Settings
 from schemas.events import CrawlStatus
+
+DataDir = Annotated[Path | None, typer.Option(help="Embedded state directory [default: var]")]
+BrokerUrl = Annotated[str | None, typer.Option(help="kafka://host:port (default: settings)")]
 
 
 def checkpoint_path(settings: Settings) -> Path:
@@ -33,7 +39,6 @@ def _status_table(statuses: list[CrawlStatus]) -> Table:
     return table
 
 
-@crawl_app.command("run")
 def crawl_run(
     platform: Annotated[str, typer.Option(help="weibo, douyin, bilibili, weixin_mp, kuaishou, "
                                                "xiaohongshu")],
@@ -49,6 +54,7 @@ def crawl_run(
     Without --once it runs until Ctrl-C, crawling each account when its tier is due
     (MATRIXGUARD_CRAWL__INTERVALS). Credentials: MATRIXGUARD_CRAWL__CREDENTIALS.
     """
+    from pipeline.cli import CliError, _bootstrap, _guard, _settings, out
     from pipeline.crawlers.checkpoints import CheckpointStore
     from pipeline.crawlers.connectors import CONNECTORS
     from pipeline.crawlers.output import KafkaOutput
@@ -96,13 +102,13 @@ async def _crawl(platform: str, settings: Settings, store: Any, output: Any,
         return []
 
 
-@crawl_app.command("status")
 def crawl_status(
     platform: Annotated[str | None, typer.Option(help="Only this platform")] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
     data_dir: DataDir = None,
 ) -> None:
     """The last crawl of every account: when, how it ended, what failed, totals."""
+    from pipeline.cli import CliError, _guard, _settings, out
     from pipeline.crawlers.checkpoints import CheckpointStore
 
     settings = _settings(data_dir=data_dir)
