@@ -87,6 +87,28 @@ def extra(wh: Warehouse, reg: Registry, now_ms: int) -> None:
         ["post_id", "account_key", "platform", "kind", "title", "text", "published_at",
          "captured_at", "views", "likes", "comments", "shares", "favorites", "account_kind",
          "org_unit", "team", "envelope_id", "published_ms", "written_at"])
+    crawl_history(wh, reg, now_ms)
+
+
+def crawl_history(wh: Warehouse, reg: Registry, now_ms: int) -> None:
+    """Every account crawled every 30 minutes for 6 hours; the last crawl of every tenth
+    account failed (token expired)."""
+    n = len(reg)
+    rows: list[list[object]] = []
+    for step in range(12):
+        started = now_ms - (12 - step) * 1_800_000 + 60_000
+        for i in range(n):
+            failed = step == 11 and i % 10 == 0
+            rows.append([
+                f"crawl{step}-{i}", reg.platform[i], reg.key[i], "bench", "app",
+                "auth_failed" if failed else "ok", "users/show" if failed else "",
+                "error_code 21327: expired_token" if failed else "", 2 + step % 3, 0,
+                0 if failed else 1, 0 if failed else step % 3, 0, 0 if failed else 2, 0,
+                started, started + 800])
+    wh.insert("crawl_status", [list(c) for c in zip(*rows, strict=True)], [
+        "status_id", "platform", "account_key", "connector", "credential", "outcome",
+        "endpoint", "error", "requests", "retries", "pages", "posts_new", "posts_refreshed",
+        "comments_new", "dead_letters", "started_at", "finished_at"])
 
 
 def history(wh: Warehouse, *, accounts: int, days: int, posts_per_day: float,

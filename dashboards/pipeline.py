@@ -1,5 +1,6 @@
 """管道运行 (matrixguard-pipeline): rows written per minute per table, dead letters by stage and
-reason, the sink's write latency and each table's data freshness.
+reason, the sink's write latency, each table's data freshness, and the platform connectors'
+crawls (outcome per platform, the accounts whose last crawl failed and why).
 
 ClickHouse sees no Kafka consumer lag; the stand-in is "seconds since the last write" per table
 (from the write rollup, minute resolution), titled as what it is. Throughput, dead-letter trends
@@ -27,8 +28,13 @@ from dashboards.board import (
 TABLE_CN = {"account_snapshots": "账号快照", "posts": "作品", "post_metrics": "作品指标",
             "comments": "评论", "dead_letters": "死信", "content_scores": "内容评分",
             "risk_hits": "风险命中", "account_anomalies": "账号异常", "alerts": "告警"}
-STAGE_CN = {"ingest": "采集入口", "sink": "入库", "sensitivity": "敏感词检测",
-            "anomaly": "异常检测", "alerting": "告警"}
+STAGE_CN = {"crawl": "平台采集", "ingest": "采集入口", "sink": "入库",
+            "sensitivity": "敏感词检测", "anomaly": "异常检测", "alerting": "告警"}
+OUTCOME_CN = {"ok": "成功", "partial": "部分成功", "account_gone": "账号不可用",
+              "rate_limited": "被限流", "auth_failed": "授权失败", "network_error": "网络错误",
+              "http_error": "接口错误", "bad_payload": "返回格式错误", "error": "程序错误"}
+FAILED_OUTCOMES = "('rate_limited', 'auth_failed', 'network_error', 'http_error', " \
+                  "'bad_payload', 'error')"
 
 # a write row: stage 'sink' with events (a dead letter of the sink stage has events = 0)
 WRITES = "v_pipeline_minutely WHERE stage = 'sink' AND events > 0 AND $__timeFilter(minute)"
@@ -44,6 +50,9 @@ UNION ALL
 SELECT written_at, (toUnixTimestamp64Milli(written_at) - published_ms) / 1000
 FROM posts
 WHERE $__timeFilter(written_at) AND published_ms > 0 AND {filters()}"""
+# one row per account crawl of a platform connector (pipeline/crawlers)
+CRAWLS = (f"crawl_status FINAL WHERE $__timeFilter(started_at) AND "
+          f"{filters(org=None, team=None, kind=None)}")
 # minute resolution: the rollup's last minute with writes (the true age is up to 59 s less)
 FRESHNESS = """
 SELECT table_or_topic, max(minute) AS last_minute,
@@ -112,4 +121,36 @@ FROM ({FRESHNESS})
 ORDER BY age_s DESC""", unit="s",
                     description="不是 Kafka 消费积压（ClickHouse 无法看到）：各表距最近一次写入的"
                                 "秒数，分钟粒度（实际值最多小 59 秒）；不随时间范围变化"), 12, 9)
+
+    b.row("平台采集")
+    b.add(stat_panel("采集失败账号数", f"""
+SELECT countIf(outcome IN {FAILED_OUTCOMES}) AS `账号数`
+FROM (SELECT account_key, argMax(outcome, started_at) AS outcome FROM {CRAWLS}
+      GROUP BY account_key)""", description="最近一次采集失败（限流、授权、网络、接口、格式、"
+                                           "程序错误）的账号数；账号不可用单列在风险雷达"), 6, 5)
+    b.add(ts_panel("采集次数（按平台与结果）", f"""
+SELECT $__timeInterval(started_at) AS time,
+       concat({cn('platform', PLATFORM_CN)}, ' / ', {cn('outcome', OUTCOME_CN)}) AS `平台/结果`,
+       count() AS `次数`
+FROM {CRAWLS}
+GROUP BY time, `平台/结果` ORDER BY time""", axis="次数", stack=True, bars=True,
+                   description="每个账号每次采集一行：成功、部分成功（含死信）或失败的原因"), 18, 9)
+    b.add(table_panel("最近采集失败的账号", f"""
+SELECT account_key AS `账号`, {cn('platform', PLATFORM_CN)} AS `平台`,
+       {cn('outcome', OUTCOME_CN)} AS `结果`, endpoint AS `接口`, error AS `错误`,
+       finished_at AS `时间`, requests AS `请求数`, retries AS `重试数`
+FROM (SELECT account_key, argMax(platform, started_at) AS platform,
+             argMax(outcome, started_at) AS outcome, argMax(endpoint, started_at) AS endpoint,
+             argMax(error, started_at) AS error, max(finished_at) AS finished_at,
+             argMax(requests, started_at) AS requests, argMax(retries, started_at) AS retries
+      FROM {CRAWLS} GROUP BY account_key)
+WHERE outcome != 'ok'
+ORDER BY finished_at DESC LIMIT 500""",
+                      description="每个账号最近一次采集的结果（不含完全成功的）；"
+                                  "接口与错误说明失败在哪、怎么处理"), 16, 10)
+    b.add(bar_panel("新采集作品与评论（按平台）", f"""
+SELECT {cn('platform', PLATFORM_CN)} AS `平台`, sum(posts_new) AS `新作品`,
+       sum(comments_new) AS `新评论`
+FROM {CRAWLS}
+GROUP BY `平台` ORDER BY `新作品` DESC"""), 8, 10)
     return b.build()

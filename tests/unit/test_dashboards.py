@@ -238,5 +238,12 @@ def test_pipeline_board_shows_writes_dead_letters_latency_freshness(
     # written just now, and an hour ago (content scores are dated by scored_at)
     assert 0 <= fresh["作品"] < 300 and 0 <= fresh["账号快照"] < 300, fresh
     assert 3_000 < fresh["内容评分"] < 4_000, fresh
+    failing = (len(reg_keys := wh.query("SELECT DISTINCT account_key FROM crawl_status").rows)
+               + 9) // 10
+    assert res["采集失败账号数"].result_rows == [(failing,)]
+    failed_rows = res["最近采集失败的账号"].result_rows
+    assert len(failed_rows) == failing and len(reg_keys) > failing
+    assert {r[2] for r in failed_rows} == {"授权失败"} and {r[3] for r in failed_rows} == {
+        "users/show"}
     p50, p99 = zip(*[r[1:] for r in res["写入延迟 p50 / p99"].result_rows[:-2]], strict=True)
     assert all(0.2 <= v <= 5 for v in p50 + p99), (p50, p99)  # the live posts' 0.2–5 s
