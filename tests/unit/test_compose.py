@@ -11,7 +11,10 @@ import yaml
 
 from tests.conftest import ROOT
 
-SERVICES = {"kafka", "clickhouse", "grafana", "migrate", "worker", "crawler"}
+CONNECTOR_SERVICES = {"connector-weibo", "connector-douyin", "connector-bilibili",
+                      "connector-weixin-mp", "connector-kuaishou", "connector-xiaohongshu"}
+SERVICES = {"kafka", "clickhouse", "grafana", "migrate", "worker", "crawler",
+            *CONNECTOR_SERVICES}
 SECRET = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
 
 
@@ -80,6 +83,28 @@ def test_no_literal_secrets_and_every_variable_is_documented() -> None:
                   if line and not line.startswith("#")}
     referenced = set(re.findall(r"\$\{([A-Z_]+)", text))
     assert referenced and referenced <= documented
+
+
+def test_one_connector_service_per_platform_with_state_and_credentials() -> None:
+    from pipeline.crawlers.connectors import CONNECTORS
+
+    services = compose()["services"]
+    platforms = set()
+    for name in CONNECTOR_SERVICES:
+        service = services[name]
+        command = service["command"]
+        assert command[:2] == ["crawl", "run"] and "--once" not in command
+        platforms.add(command[command.index("--platform") + 1])
+        assert service["profiles"] == ["connectors"]
+        assert any(v.endswith(":/var/lib/matrixguard") for v in service["volumes"])
+        env = env_of(service)
+        assert env["MATRIXGUARD_DATA_DIR"] == "/var/lib/matrixguard"
+        assert env["MATRIXGUARD_CRAWL__CREDENTIALS"].startswith("${")
+        roster = command[command.index("--roster") + 1]
+        mount = next(v for v in service["volumes"] if v.split(":")[1] == "/app/roster")
+        assert (ROOT / mount.split(":")[0] / roster.rsplit("/", 1)[1]).is_file()
+    assert platforms == set(CONNECTORS)
+    assert "crawl-state" in compose()["volumes"]
 
 
 def test_clickhouse_users_take_passwords_from_the_environment() -> None:
