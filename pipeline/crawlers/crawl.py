@@ -139,14 +139,20 @@ class AccountCrawl:
         for err in page.errors:
             self.letters.append(self._item_letter(page.endpoint, err))
 
+    def _letter(self, endpoint: str, reason: str, error: str, raw: Any,
+                index: int) -> DeadLetter:
+        """A crawl dead letter; the credential's secrets are cut out of error and raw."""
+        secrets = self.connector.http.secrets
+        raw_text = raw if isinstance(raw, str) else orjson.dumps(raw, default=str).decode()
+        return crawl_dead_letter(self.platform, endpoint, self.account.account_key, reason,
+                                 redact(error, secrets), redact(raw_text, secrets), index,
+                                 self.now)
+
     def _item_letter(self, endpoint: str, err: ItemError) -> DeadLetter:
-        return crawl_dead_letter(self.platform, endpoint, self.account.account_key,
-                                 "bad_item", err.message, err.raw, err.index, self.now)
+        return self._letter(endpoint, "bad_item", err.message, err.raw, err.index)
 
     def _bad_payload(self, exc: BadPayload) -> None:
-        self.letters.append(crawl_dead_letter(
-            self.platform, exc.endpoint, self.account.account_key, "bad_payload", exc.message,
-            exc.raw, -1, self.now))
+        self.letters.append(self._letter(exc.endpoint, "bad_payload", exc.message, exc.raw, -1))
 
     # -- steps ---------------------------------------------------------------------------
     def _gone_snapshot(self, gone: AccountGone) -> dict[str, Any]:

@@ -125,11 +125,13 @@ class PlatformHttp:
                         raise AuthError(endpoint, exc.message
                                         + ("" if refresh is None else " (after a refresh)")
                                         ) from None
-                    refreshed = True
                     if stats is not None:
                         stats.refreshes += 1
                     log.info("refreshing token", endpoint=endpoint)
+                    # a refresh that fails transiently is retried as a whole on the next
+                    # attempt: only a refresh that succeeded counts
                     await refresh()
+                    refreshed = True
                     try:
                         return await self._send(endpoint, build(), classify, stats)
                     except TokenExpired as again:

@@ -11,7 +11,7 @@ import httpx
 
 from pipeline.crawlers.checkpoints import CheckpointStore
 from pipeline.crawlers.config import CrawlSettings, Credential
-from pipeline.crawlers.connectors.base import CommentPage, Connector, TimelinePage
+from pipeline.crawlers.connectors.base import CommentPage, Connector, ItemError, TimelinePage
 from pipeline.crawlers.crawl import AccountCrawl
 from pipeline.crawlers.errors import AccountGone
 from pipeline.crawlers.http import PlatformHttp
@@ -56,7 +56,9 @@ class MemoryPlatform(Connector):
         start = cursor or 0
         page = self.posts[start:start + 10]
         nxt = start + 10 if start + 10 < len(self.posts) else None
-        return TimelinePage("timeline", page, [], nxt)
+        errors = [ItemError(3, "statuses[3]: missing field 'id'",
+                            {"text": f"echoed token {self.access_token}"})] if start == 0 else []
+        return TimelinePage("timeline", page, errors, nxt)
 
     async def comments(self, account: RegisteredAccount, post: Post, cursor: Any,
                        now: datetime) -> CommentPage:
@@ -82,7 +84,8 @@ def crawl(tmp_path: Path, posts: list[Post], *, stop_after: int | None = None,
     async def go() -> Any:
         async with httpx.AsyncClient() as client:
             http = PlatformHttp(client, cfg, platform_limiter=None, credential_limiter=None)
-            connector = MemoryPlatform(http, Credential(name="c"), "http://memory", store)
+            connector = MemoryPlatform(http, Credential(name="c", access_token="s3cret-tok"),
+                                       "http://memory", store)
             connector.posts = sorted(posts, key=lambda p: p.published_at, reverse=True)
             connector.gone = gone
             return await AccountCrawl(
@@ -104,7 +107,10 @@ def test_oldest_first_comments_after_their_post_and_snapshot_first(tmp_path: Pat
     assert output.envelopes[0].snapshot is not None
     assert all(e.snapshot is None for e in output.envelopes[1:])
     assert all(len(e.items) <= 50 for e in output.envelopes)
-    assert (status.posts_new, status.comments_new, status.outcome.value) == (30, 60, "ok")
+    assert (status.posts_new, status.comments_new, status.outcome.value) == (30, 60, "partial")
+    [letter] = output.letters  # the bad item, its echoed token cut out
+    assert letter.source_topic == "weibo:timeline" and letter.item_index == 3
+    assert "s3cret-tok" not in letter.raw and "***" in letter.raw
 
 
 def test_stopped_crawl_resumes_without_missing_or_repeating(tmp_path: Path) -> None:
@@ -115,7 +121,7 @@ def test_stopped_crawl_resumes_without_missing_or_repeating(tmp_path: Path) -> N
     items = [(i.type, i.data.get("comment_id", i.data["post_id"]))
              for out in (first, second) for e in out.envelopes for i in e.items]
     assert len(items) == len(set(items)) == 120
-    assert status2.outcome.value == "ok"
+    assert status2.outcome.value == "partial"  # the bad item is still listed
 
 
 def test_only_new_posts_on_the_next_crawl_including_late_ones(tmp_path: Path) -> None:

@@ -191,3 +191,16 @@ def test_requests_wait_for_the_limiter(httpserver: HTTPServer) -> None:
     for _ in range(3):
         h.call(limiter=limiter)
     assert slept == [60.0]  # the third request waited for the window
+
+
+def test_a_refresh_that_fails_transiently_is_retried(httpserver: HTTPServer) -> None:
+    sequence(httpserver, [json('{"code": 1}'), json('{"code": 1}'), json('{"ok": 1}')])
+    calls: list[int] = []
+
+    async def refresh() -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise TransientError("token", "refresh endpoint busy")
+
+    body, stats = Harness(httpserver).call(refresh=refresh)
+    assert body == {"ok": 1} and len(calls) == 2 and stats.refreshes == 2
