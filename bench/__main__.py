@@ -12,7 +12,7 @@ import sys
 import orjson
 
 from agents.sensitivity.lexicon import DEFAULT_DIR
-from bench import alerting, anomaly, e2e, health, panels, report, scorer, sentiment
+from bench import alerting, anomaly, crawl, e2e, health, panels, report, scorer, sentiment
 from pipeline import logs
 
 
@@ -41,6 +41,7 @@ def main() -> None:
         "panels": panels.run(),
         "rollups": _rollups(),
         "report": report.run(),
+        "crawl": crawl.run(),
         "e2e": {
             "throughput": e2e.throughput(args.posts, 101),
             "latency": e2e.latency(args.latency_rate, args.latency_seconds, 102),

@@ -1,94 +1,38 @@
 """A crawl stopped mid-way and restarted publishes every post and comment exactly once
 (graceful stop); after a SIGKILL nothing is missed and the warehouse still holds one row each.
 
-The site is a generated Weibo: 6 accounts × 120 posts × 2 comments, answered slowly enough
-that the stop lands in the middle of the crawl.
+The site is a generated Weibo (``bench.crawl.GeneratedWeibo``): 6 accounts × 120 posts × 2
+comments, answered slowly enough that the stop lands in the middle of the crawl.
 """
 
 from __future__ import annotations
 
 import signal
 import subprocess
-import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import orjson
 import pytest
 from pytest_httpserver import HTTPServer
-from werkzeug import Request, Response
 
+from bench.crawl import GeneratedWeibo
 from pipeline.broker import EmbeddedBroker
 from pipeline.crawlers.checkpoints import CheckpointStore
-from schemas.events import RegisteredAccount
 from schemas.topics import RAW_CRAWL
-from tests.connectors.site import reply, write_roster
+from tests.connectors.site import write_roster
 from tests.connectors.weibo_site import TOKEN
 from tests.harness import CLI, WorkerProcess, cli_env, read_topic, run_cli, wait_for
 
 pytestmark = pytest.mark.integration
 
 ACCOUNTS, POSTS, COMMENTS = 6, 120, 2
-BASE = datetime(2026, 11, 1, tzinfo=UTC)
-WEIBO_TIME = "%a %b %d %H:%M:%S %z %Y"
-
-
-def uid(a: int) -> str:
-    return f"60000000{a}"
-
-
-def post_id(a: int, n: int) -> int:
-    return int(f"{a}{n:06d}")
-
-
-def status(a: int, n: int) -> dict[str, Any]:
-    created = (BASE + timedelta(minutes=10 * n + a)).astimezone()
-    return {"created_at": created.strftime(WEIBO_TIME), "id": post_id(a, n),
-            "idstr": str(post_id(a, n)), "text": f"账号{a}的第{n}条微博", "pic_ids": [],
-            "reposts_count": n, "comments_count": COMMENTS, "attitudes_count": 2 * n}
-
-
-def install(server: HTTPServer) -> list[RegisteredAccount]:
-    def users_show(request: Request) -> Response:
-        time.sleep(0.01)
-        return reply({"id": int(request.args["uid"]), "idstr": request.args["uid"],
-                      "screen_name": f"江南银行{request.args['uid'][-1]}号",
-                      "followers_count": 1000, "verified": True})
-
-    def timeline(request: Request) -> Response:
-        time.sleep(0.01)
-        a = int(request.args["uid"][-1])
-        max_id = int(request.args.get("max_id") or 10**12)
-        page = [status(a, n) for n in reversed(range(POSTS)) if post_id(a, n) <= max_id][:50]
-        return reply({"statuses": page, "total_number": POSTS})
-
-    def comments(request: Request) -> Response:
-        time.sleep(0.01)
-        pid = int(request.args["id"])
-        if request.args.get("max_id"):
-            return reply({"comments": [], "total_number": COMMENTS})
-        a, n = int(str(pid)[0]), pid % 10**6
-        created = BASE + timedelta(minutes=10 * n + a)
-        return reply({"comments": [{
-            "created_at": (created + timedelta(minutes=5 - c)).astimezone().strftime(WEIBO_TIME),
-            "id": pid * 10 + c, "idstr": str(pid * 10 + c), "text": f"评论{c}",
-            "user": {"id": 1, "screen_name": "网友"}} for c in range(COMMENTS)],
-            "total_number": COMMENTS})
-
-    server.expect_request("/2/users/show.json").respond_with_handler(users_show)
-    server.expect_request("/2/statuses/user_timeline.json").respond_with_handler(timeline)
-    server.expect_request("/2/comments/show.json").respond_with_handler(comments)
-    return [RegisteredAccount(account_key=f"weibo:{uid(a)}", platform="weibo",
-                              platform_account_id=uid(a), display_name=f"江南银行{a}号",
-                              kind="official", org_unit="总行/网络金融部")
-            for a in range(1, ACCOUNTS + 1)]
+SITE = GeneratedWeibo(ACCOUNTS, POSTS, COMMENTS, delay_s=0.01)
 
 
 def setup(broker: EmbeddedBroker, server: HTTPServer, tmp_path: Path) -> tuple[
         dict[str, str], list[str]]:
-    accounts = install(server)
+    accounts = SITE.install(server)
     roster = write_roster(accounts, tmp_path / "roster.csv")
     env = cli_env(broker.url, tmp_path / "wh", tmp_path)
     env.update({
@@ -116,8 +60,8 @@ def stop_mid_way(env: dict[str, str], args: list[str], tmp_path: Path, sig: int)
             return False
         store = CheckpointStore(path)
         try:
-            return sum(a.posts_total > 0 for a in store.accounts("weibo")) >= 1 or bool(
-                store.mark("weibo", f"weibo:{uid(1)}").recent)
+            return any(a.posts_total > 0 for a in store.accounts("weibo")) or any(
+                store.mark("weibo", a.account_key).recent for a in SITE.roster())
         finally:
             store.close()
 
