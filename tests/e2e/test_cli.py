@@ -94,6 +94,10 @@ def test_sql_goes_through_a_running_worker(tmp_path: Path) -> None:
     (["worker"], "no broker"),
     (["crawl", "replay", "missing.jsonl", "--broker-url", "kafka://127.0.0.1:1"], "not found"),
     (["registry", "import", "nope.csv"], "file not found"),
+    (["crawl", "run", "--platform", "myspace", "--once"], "no connector for platform"),
+    (["crawl", "run", "--platform", "weibo", "--roster", "nope.csv"], "file not found"),
+    (["crawl", "run", "--platform", "weibo", "--once"], "no broker"),
+    (["crawl", "status"], "no crawl state"),
 ])
 def test_errors_are_one_clear_line(tmp_path: Path, args: list[str], fragment: str) -> None:
     env = user_env(tmp_path / "var")

@@ -54,3 +54,43 @@ def test_normaliser_fields() -> None:
         "image", ["杭银理财"], 3, 1)
     assert post.url == "https://weibo.com/5012345678/42"
     assert parse_time("Tue May 31 17:46:55 +0800 2011").year == 2011
+
+
+def test_run_forever_crawls_each_tier_on_its_interval(httpserver: HTTPServer,
+                                                      tmp_path: Path) -> None:
+    """Official accounts every 0.2 s, the others hourly: the officials come round again and
+    again while the others are crawled once; a stop request ends the loop."""
+    import asyncio
+
+    from pipeline.crawlers.checkpoints import CheckpointStore
+    from pipeline.crawlers.config import CrawlSettings
+    from pipeline.crawlers.service import PlatformCrawler
+    from tests.connectors.site import ListOutput
+
+    scenario = weibo_site.install(httpserver)
+    settings = CrawlSettings.model_validate({
+        **scenario.settings(weibo_site.base_url(httpserver)), "tick_s": 0.05,
+        "intervals": {"official": 0.2, "employee": 3600, "competitor": 3600}})
+    output = ListOutput()
+    store = CheckpointStore(tmp_path / "state.sqlite")
+
+    def crawls(key: str) -> int:
+        return sum(s.account_key == key for s in output.statuses)
+
+    async def go() -> None:
+        async with PlatformCrawler("weibo", settings, store, output) as crawler:
+            async def stop_when_done() -> None:
+                while crawls("weibo:5012345678") < 3:
+                    await asyncio.sleep(0.05)
+                crawler.stop_requested.set()
+
+            await asyncio.wait_for(asyncio.gather(
+                crawler.run_forever(scenario.accounts), stop_when_done()), timeout=60)
+
+    try:
+        asyncio.run(go())
+    finally:
+        store.close()
+    assert crawls("weibo:5012345678") >= 3 and crawls("weibo:5012345679") >= 3
+    for other in ("weibo:5012345680", "weibo:5012345681", "weibo:5012345682"):
+        assert crawls(other) == 1, other
