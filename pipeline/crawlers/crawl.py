@@ -54,7 +54,7 @@ from schemas.events import (
 
 log = get_logger(__name__)
 
-RAW_KEEP = 2000
+ITEM_RAW_KEEP = 16_000  # characters of a rejected item kept in its dead letter
 
 
 class CrawlOutput(Protocol):
@@ -84,17 +84,16 @@ def comments_stream(post_id: str) -> str:
 
 
 def crawl_dead_letter(platform: str, endpoint: str, account_key: str, reason: str, error: str,
-                      raw: Any, index: int, now: datetime) -> DeadLetter:
+                      raw: str, index: int, now: datetime) -> DeadLetter:
     """A dead letter of stage ``crawl``: the platform and endpoint are in source and error."""
-    raw_text = raw if isinstance(raw, str) else orjson.dumps(raw, default=str).decode()
-    raw_text = raw_text[:RAW_KEEP * 8]
+    raw = raw[:ITEM_RAW_KEEP]
     digest = hashlib.sha256("\x00".join(
-        ("crawl", platform, endpoint, account_key, str(index), raw_text)).encode()).hexdigest()
+        ("crawl", platform, endpoint, account_key, str(index), raw)).encode()).hexdigest()
     return DeadLetter(
         dead_letter_id=digest[:32], stage="crawl", reason=reason,
         error=f"{platform} {endpoint}: {error}", source_topic=f"{platform}:{endpoint}",
         source_partition=-1, source_offset=-1, item_index=index, account_key=account_key,
-        platform=platform, raw=raw_text, failed_at=now, published_ms=epoch_ms(now))
+        platform=platform, raw=raw, failed_at=now, published_ms=epoch_ms(now))
 
 
 @dataclass
@@ -390,7 +389,3 @@ class AccountCrawl:
                  **({"endpoint": status.endpoint, "error": status.error} if failed else {}))
         return status
 
-
-def default_now() -> datetime:
-    """Crawl time (a function so tests can pin it)."""
-    return datetime.now(UTC)
