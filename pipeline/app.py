@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, cast
 
 import faust
 import orjson
@@ -104,7 +105,11 @@ def create_app(
     @app.page("/stats/")
     class StatsView(View):
         async def get(self, request: Request) -> Response:
-            return self.json(stats.snapshot())
+            # ready: partitions assigned, tables recovered, streams resumed, registry loaded
+            recovery = cast(Any, app.tables).recovery  # TableManager's, not in its protocol
+            ready = (registry.ready.is_set() and recovery.completed.is_set()
+                     and not app.rebalancing)
+            return self.json({**stats.snapshot(), "ready": ready})
 
     @app.page("/silences/")
     class SilencesView(View):

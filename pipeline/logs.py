@@ -68,6 +68,10 @@ def configure(fmt: str = "auto", level: str = "INFO") -> None:
         return
     for noisy in ("faust", "mode", "aiokafka", "kafka", "clickhouse_connect", "chdb"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # except the few lines that tell what a consumer group and its recovery are doing (a
+    # rebalance writes about twenty): without them a worker that stops consuming is a mystery
+    for rebalance in ("faust.tables.recovery", "aiokafka.consumer.group_coordinator"):
+        logging.getLogger(rebalance).setLevel(root.level)
 
 
 def get_logger(name: str) -> structlog.stdlib.BoundLogger:

@@ -42,6 +42,8 @@ def cli_env(broker_url: str, warehouse: Path, data_dir: Path) -> dict[str, str]:
         "MATRIXGUARD_WAREHOUSE_URL": f"chdb://{warehouse}",
         "MATRIXGUARD_DATA_DIR": str(data_dir),
         "MATRIXGUARD_LOG_FORMAT": "json",
+        # MG_TEST_WORKER_LOG_LEVEL=DEBUG: every Kafka request of the workers in their logs
+        "MATRIXGUARD_LOG_LEVEL": os.environ.get("MG_TEST_WORKER_LOG_LEVEL", "INFO"),
     })
     return env
 
@@ -71,7 +73,8 @@ class WorkerProcess:
         self.proc = subprocess.Popen([*CLI, "worker"], env=self.env, stdout=log, stderr=log,
                                      stdin=subprocess.DEVNULL)
         log.close()
-        wait_for(self._stats_now, 60, "the worker's /stats/")
+        wait_for(lambda: self._stats_now()["ready"], 90,
+                 "the worker ready (partitions assigned, tables recovered, registry loaded)")
         return self
 
     @property
@@ -93,6 +96,19 @@ class WorkerProcess:
     def stats(self) -> dict[str, Any]:
         """The worker's live counters."""
         return self._stats_now()
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float, what: str) -> Any:
+        """``wait_for`` that, on timeout, also shows the worker's counters and log tail."""
+        try:
+            return wait_for(predicate, timeout, what)
+        except AssertionError as exc:
+            try:
+                counters = self.stats()
+            except Exception as stats_exc:  # the worker is gone
+                counters = {"unavailable": repr(stats_exc)}
+            tail = self.log_path.read_text(errors="replace").splitlines()[-40:]
+            raise AssertionError(f"{exc}\nworker stats: {counters}\nworker log tail:\n"
+                                 + "\n".join(tail)) from None
 
     def sql(self, query: str) -> list[list[Any]]:
         """A read-only query through the worker (it owns the chDB directory)."""

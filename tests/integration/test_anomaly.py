@@ -68,7 +68,8 @@ def test_banned_snapshot_becomes_an_anomaly_and_a_restart_keeps_the_baseline(
     worker = WorkerProcess(env, tmp_path / "wh", tmp_path / "worker2.log").start()
     try:
         publish(snapshot_page(20, int(steady(19) * 0.6), status="banned"))
-        wait_for(lambda: len(anomalies(worker)) >= 2, 120, "the anomalies of the banned snapshot")
+        worker.wait_for(lambda: len(anomalies(worker)) >= 2, 120,
+                        "the anomalies of the banned snapshot")
         rows = anomalies(worker)
         assert rows == [
             ["follower_drop", "firing", str(steady(19)), str(int(steady(19) * 0.6)), "high",
