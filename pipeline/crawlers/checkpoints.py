@@ -127,22 +127,30 @@ class CheckpointStore:
             (_ts(at), outcome, endpoint, error, success, _ts(at), posts, comments,
              orjson.dumps(snapshot).decode() if snapshot else None, platform, account_key))
 
+    _ACCOUNT_COLUMNS = ("SELECT platform, account_key, last_started, last_finished, outcome, "
+                        "endpoint, error, last_success, posts_total, comments_total, "
+                        "last_snapshot FROM accounts")
+
+    @staticmethod
+    def _state(r: tuple[Any, ...]) -> AccountState:
+        return AccountState(r[0], r[1], _dt(r[2]), _dt(r[3]), r[4] or "", r[5] or "",
+                            r[6] or "", _dt(r[7]), int(r[8]), int(r[9]),
+                            orjson.loads(r[10]) if r[10] else None)
+
     def accounts(self, platform: str | None = None) -> list[AccountState]:
         """Every account crawled (of one platform), by platform and key."""
-        sql = ("SELECT platform, account_key, last_started, last_finished, outcome, endpoint, "
-               "error, last_success, posts_total, comments_total, last_snapshot FROM accounts")
+        sql = self._ACCOUNT_COLUMNS
         args: tuple[str, ...] = ()
         if platform:
-            sql += " WHERE platform = ?"
-            args = (platform,)
+            sql, args = sql + " WHERE platform = ?", (platform,)
         rows = self._db.execute(sql + " ORDER BY platform, account_key", args).fetchall()
-        return [AccountState(r[0], r[1], _dt(r[2]), _dt(r[3]), r[4] or "", r[5] or "",
-                             r[6] or "", _dt(r[7]), int(r[8]), int(r[9]),
-                             orjson.loads(r[10]) if r[10] else None) for r in rows]
+        return [self._state(r) for r in rows]
 
     def account(self, platform: str, account_key: str) -> AccountState | None:
-        """One account's state."""
-        return next((a for a in self.accounts(platform) if a.account_key == account_key), None)
+        """One account's state (its own row, by primary key)."""
+        row = self._db.execute(self._ACCOUNT_COLUMNS + " WHERE platform = ? AND account_key = ?",
+                               (platform, account_key)).fetchone()
+        return self._state(row) if row else None
 
     # tokens ----------------------------------------------------------------------------
     def token(self, platform: str, credential: str) -> StoredToken | None:

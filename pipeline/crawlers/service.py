@@ -129,8 +129,8 @@ class PlatformCrawler:
     async def run_forever(self, accounts: Sequence[RegisteredAccount]) -> None:
         """Crawl each account whenever its tier's interval has passed, until asked to stop."""
         while not self.stop_requested.is_set():
-            last = {a.account_key: (s.last_started if (s := self.store.account(
-                self.platform, a.account_key)) else None) for a in accounts}
+            started = {s.account_key: s.last_started for s in self.store.accounts(self.platform)}
+            last = {a.account_key: started.get(a.account_key) for a in accounts}
             now = datetime.now(UTC)
             due = due_accounts(accounts, last, self.settings.intervals, now)
             if due:
